@@ -1,8 +1,6 @@
 package apistatus
 
 import (
-	"errors"
-
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
@@ -57,13 +55,8 @@ func WriteRetryable(err error) bool {
 }
 
 // ReadRetryable reports whether a failed read (or watch) should be tried
-// again, possibly on another master.
+// again, possibly on another master. Callers also stop when their own
+// context is done.
 func ReadRetryable(err error) bool {
-	switch status.Code(err) {
-	case codes.Unavailable, codes.DeadlineExceeded:
-		return !errors.Is(err, errCanceled)
-	}
-	return false
+	return status.Code(err) == codes.Unavailable
 }
-
-var errCanceled = errors.New("canceled")
