@@ -2,9 +2,9 @@
 // versions:
 // 	protoc-gen-go v1.36.12
 // 	protoc        (unknown)
-// source: gantry/internal/v1/command.proto
+// source: gantry/storage/v1/command.proto
 
-package internalv1
+package storagev1
 
 import (
 	v1 "github.com/gantryio/gantry/gen/gantry/v1"
@@ -66,11 +66,11 @@ func (x OpType) String() string {
 }
 
 func (OpType) Descriptor() protoreflect.EnumDescriptor {
-	return file_gantry_internal_v1_command_proto_enumTypes[0].Descriptor()
+	return file_gantry_storage_v1_command_proto_enumTypes[0].Descriptor()
 }
 
 func (OpType) Type() protoreflect.EnumType {
-	return &file_gantry_internal_v1_command_proto_enumTypes[0]
+	return &file_gantry_storage_v1_command_proto_enumTypes[0]
 }
 
 func (x OpType) Number() protoreflect.EnumNumber {
@@ -79,7 +79,7 @@ func (x OpType) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use OpType.Descriptor instead.
 func (OpType) EnumDescriptor() ([]byte, []int) {
-	return file_gantry_internal_v1_command_proto_rawDescGZIP(), []int{0}
+	return file_gantry_storage_v1_command_proto_rawDescGZIP(), []int{0}
 }
 
 // Command is the only Raft log payload. The leader fills in every
@@ -97,7 +97,7 @@ type Command struct {
 
 func (x *Command) Reset() {
 	*x = Command{}
-	mi := &file_gantry_internal_v1_command_proto_msgTypes[0]
+	mi := &file_gantry_storage_v1_command_proto_msgTypes[0]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -109,7 +109,7 @@ func (x *Command) String() string {
 func (*Command) ProtoMessage() {}
 
 func (x *Command) ProtoReflect() protoreflect.Message {
-	mi := &file_gantry_internal_v1_command_proto_msgTypes[0]
+	mi := &file_gantry_storage_v1_command_proto_msgTypes[0]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -122,7 +122,7 @@ func (x *Command) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Command.ProtoReflect.Descriptor instead.
 func (*Command) Descriptor() ([]byte, []int) {
-	return file_gantry_internal_v1_command_proto_rawDescGZIP(), []int{0}
+	return file_gantry_storage_v1_command_proto_rawDescGZIP(), []int{0}
 }
 
 func (x *Command) GetVersion() uint32 {
@@ -142,7 +142,7 @@ func (x *Command) GetOps() []*Op {
 // Op is one change.
 type Op struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	Type  OpType                 `protobuf:"varint,1,opt,name=type,proto3,enum=gantry.internal.v1.OpType" json:"type,omitempty"`
+	Type  OpType                 `protobuf:"varint,1,opt,name=type,proto3,enum=gantry.storage.v1.OpType" json:"type,omitempty"`
 	// Object is the object to create or update.
 	Object *v1.Object `protobuf:"bytes,2,opt,name=object,proto3" json:"object,omitempty"`
 	// Kind, namespace and name name the object to delete.
@@ -164,7 +164,7 @@ type Op struct {
 
 func (x *Op) Reset() {
 	*x = Op{}
-	mi := &file_gantry_internal_v1_command_proto_msgTypes[1]
+	mi := &file_gantry_storage_v1_command_proto_msgTypes[1]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -176,7 +176,7 @@ func (x *Op) String() string {
 func (*Op) ProtoMessage() {}
 
 func (x *Op) ProtoReflect() protoreflect.Message {
-	mi := &file_gantry_internal_v1_command_proto_msgTypes[1]
+	mi := &file_gantry_storage_v1_command_proto_msgTypes[1]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -189,7 +189,7 @@ func (x *Op) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Op.ProtoReflect.Descriptor instead.
 func (*Op) Descriptor() ([]byte, []int) {
-	return file_gantry_internal_v1_command_proto_rawDescGZIP(), []int{1}
+	return file_gantry_storage_v1_command_proto_rawDescGZIP(), []int{1}
 }
 
 func (x *Op) GetType() OpType {
@@ -274,7 +274,7 @@ type MemberInfo struct {
 
 func (x *MemberInfo) Reset() {
 	*x = MemberInfo{}
-	mi := &file_gantry_internal_v1_command_proto_msgTypes[2]
+	mi := &file_gantry_storage_v1_command_proto_msgTypes[2]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -286,7 +286,7 @@ func (x *MemberInfo) String() string {
 func (*MemberInfo) ProtoMessage() {}
 
 func (x *MemberInfo) ProtoReflect() protoreflect.Message {
-	mi := &file_gantry_internal_v1_command_proto_msgTypes[2]
+	mi := &file_gantry_storage_v1_command_proto_msgTypes[2]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -299,7 +299,7 @@ func (x *MemberInfo) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MemberInfo.ProtoReflect.Descriptor instead.
 func (*MemberInfo) Descriptor() ([]byte, []int) {
-	return file_gantry_internal_v1_command_proto_rawDescGZIP(), []int{2}
+	return file_gantry_storage_v1_command_proto_rawDescGZIP(), []int{2}
 }
 
 func (x *MemberInfo) GetId() string {
@@ -336,7 +336,7 @@ type SnapshotHeader struct {
 
 func (x *SnapshotHeader) Reset() {
 	*x = SnapshotHeader{}
-	mi := &file_gantry_internal_v1_command_proto_msgTypes[3]
+	mi := &file_gantry_storage_v1_command_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -348,7 +348,7 @@ func (x *SnapshotHeader) String() string {
 func (*SnapshotHeader) ProtoMessage() {}
 
 func (x *SnapshotHeader) ProtoReflect() protoreflect.Message {
-	mi := &file_gantry_internal_v1_command_proto_msgTypes[3]
+	mi := &file_gantry_storage_v1_command_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -361,7 +361,7 @@ func (x *SnapshotHeader) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SnapshotHeader.ProtoReflect.Descriptor instead.
 func (*SnapshotHeader) Descriptor() ([]byte, []int) {
-	return file_gantry_internal_v1_command_proto_rawDescGZIP(), []int{3}
+	return file_gantry_storage_v1_command_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *SnapshotHeader) GetFormatVersion() uint32 {
@@ -392,16 +392,16 @@ func (x *SnapshotHeader) GetMembers() []*MemberInfo {
 	return nil
 }
 
-var File_gantry_internal_v1_command_proto protoreflect.FileDescriptor
+var File_gantry_storage_v1_command_proto protoreflect.FileDescriptor
 
-const file_gantry_internal_v1_command_proto_rawDesc = "" +
+const file_gantry_storage_v1_command_proto_rawDesc = "" +
 	"\n" +
-	" gantry/internal/v1/command.proto\x12\x12gantry.internal.v1\x1a\x16gantry/v1/object.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"M\n" +
+	"\x1fgantry/storage/v1/command.proto\x12\x11gantry.storage.v1\x1a\x16gantry/v1/object.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"L\n" +
 	"\aCommand\x12\x18\n" +
-	"\aversion\x18\x01 \x01(\rR\aversion\x12(\n" +
-	"\x03ops\x18\x02 \x03(\v2\x16.gantry.internal.v1.OpR\x03ops\"\xb2\x03\n" +
-	"\x02Op\x12.\n" +
-	"\x04type\x18\x01 \x01(\x0e2\x1a.gantry.internal.v1.OpTypeR\x04type\x12)\n" +
+	"\aversion\x18\x01 \x01(\rR\aversion\x12'\n" +
+	"\x03ops\x18\x02 \x03(\v2\x15.gantry.storage.v1.OpR\x03ops\"\xb0\x03\n" +
+	"\x02Op\x12-\n" +
+	"\x04type\x18\x01 \x01(\x0e2\x19.gantry.storage.v1.OpTypeR\x04type\x12)\n" +
 	"\x06object\x18\x02 \x01(\v2\x11.gantry.v1.ObjectR\x06object\x12\x12\n" +
 	"\x04kind\x18\x03 \x01(\tR\x04kind\x12\x1c\n" +
 	"\tnamespace\x18\x04 \x01(\tR\tnamespace\x12\x12\n" +
@@ -409,8 +409,8 @@ const file_gantry_internal_v1_command_proto_rawDesc = "" +
 	"\x17expect_resource_version\x18\x06 \x01(\x04R\x15expectResourceVersion\x12\x1d\n" +
 	"\n" +
 	"expect_uid\x18\a \x01(\tR\texpectUid\x12,\n" +
-	"\x03now\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\x03now\x126\n" +
-	"\x06member\x18\t \x01(\v2\x1e.gantry.internal.v1.MemberInfoR\x06member\x125\n" +
+	"\x03now\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\x03now\x125\n" +
+	"\x06member\x18\t \x01(\v2\x1d.gantry.storage.v1.MemberInfoR\x06member\x125\n" +
 	"\x14grace_period_seconds\x18\n" +
 	" \x01(\x03H\x00R\x12gracePeriodSeconds\x88\x01\x01B\x17\n" +
 	"\x15_grace_period_seconds\"`\n" +
@@ -419,50 +419,50 @@ const file_gantry_internal_v1_command_proto_rawDesc = "" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12!\n" +
 	"\fraft_address\x18\x02 \x01(\tR\vraftAddress\x12\x1f\n" +
 	"\vapi_address\x18\x03 \x01(\tR\n" +
-	"apiAddress\"\xb0\x01\n" +
+	"apiAddress\"\xaf\x01\n" +
 	"\x0eSnapshotHeader\x12%\n" +
 	"\x0eformat_version\x18\x01 \x01(\rR\rformatVersion\x12\x1a\n" +
 	"\brevision\x18\x02 \x01(\x04R\brevision\x12!\n" +
-	"\fobject_count\x18\x03 \x01(\x04R\vobjectCount\x128\n" +
-	"\amembers\x18\x04 \x03(\v2\x1e.gantry.internal.v1.MemberInfoR\amembers*\x90\x01\n" +
+	"\fobject_count\x18\x03 \x01(\x04R\vobjectCount\x127\n" +
+	"\amembers\x18\x04 \x03(\v2\x1d.gantry.storage.v1.MemberInfoR\amembers*\x90\x01\n" +
 	"\x06OpType\x12\x17\n" +
 	"\x13OP_TYPE_UNSPECIFIED\x10\x00\x12\x12\n" +
 	"\x0eOP_TYPE_CREATE\x10\x01\x12\x12\n" +
 	"\x0eOP_TYPE_UPDATE\x10\x02\x12\x19\n" +
 	"\x15OP_TYPE_UPDATE_STATUS\x10\x03\x12\x12\n" +
 	"\x0eOP_TYPE_DELETE\x10\x04\x12\x16\n" +
-	"\x12OP_TYPE_SET_MEMBER\x10\x05B>Z<github.com/gantryio/gantry/gen/gantry/internal/v1;internalv1b\x06proto3"
+	"\x12OP_TYPE_SET_MEMBER\x10\x05B<Z:github.com/gantryio/gantry/gen/gantry/storage/v1;storagev1b\x06proto3"
 
 var (
-	file_gantry_internal_v1_command_proto_rawDescOnce sync.Once
-	file_gantry_internal_v1_command_proto_rawDescData []byte
+	file_gantry_storage_v1_command_proto_rawDescOnce sync.Once
+	file_gantry_storage_v1_command_proto_rawDescData []byte
 )
 
-func file_gantry_internal_v1_command_proto_rawDescGZIP() []byte {
-	file_gantry_internal_v1_command_proto_rawDescOnce.Do(func() {
-		file_gantry_internal_v1_command_proto_rawDescData = protoimpl.X.CompressGZIP(unsafe.Slice(unsafe.StringData(file_gantry_internal_v1_command_proto_rawDesc), len(file_gantry_internal_v1_command_proto_rawDesc)))
+func file_gantry_storage_v1_command_proto_rawDescGZIP() []byte {
+	file_gantry_storage_v1_command_proto_rawDescOnce.Do(func() {
+		file_gantry_storage_v1_command_proto_rawDescData = protoimpl.X.CompressGZIP(unsafe.Slice(unsafe.StringData(file_gantry_storage_v1_command_proto_rawDesc), len(file_gantry_storage_v1_command_proto_rawDesc)))
 	})
-	return file_gantry_internal_v1_command_proto_rawDescData
+	return file_gantry_storage_v1_command_proto_rawDescData
 }
 
-var file_gantry_internal_v1_command_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_gantry_internal_v1_command_proto_msgTypes = make([]protoimpl.MessageInfo, 4)
-var file_gantry_internal_v1_command_proto_goTypes = []any{
-	(OpType)(0),                   // 0: gantry.internal.v1.OpType
-	(*Command)(nil),               // 1: gantry.internal.v1.Command
-	(*Op)(nil),                    // 2: gantry.internal.v1.Op
-	(*MemberInfo)(nil),            // 3: gantry.internal.v1.MemberInfo
-	(*SnapshotHeader)(nil),        // 4: gantry.internal.v1.SnapshotHeader
+var file_gantry_storage_v1_command_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
+var file_gantry_storage_v1_command_proto_msgTypes = make([]protoimpl.MessageInfo, 4)
+var file_gantry_storage_v1_command_proto_goTypes = []any{
+	(OpType)(0),                   // 0: gantry.storage.v1.OpType
+	(*Command)(nil),               // 1: gantry.storage.v1.Command
+	(*Op)(nil),                    // 2: gantry.storage.v1.Op
+	(*MemberInfo)(nil),            // 3: gantry.storage.v1.MemberInfo
+	(*SnapshotHeader)(nil),        // 4: gantry.storage.v1.SnapshotHeader
 	(*v1.Object)(nil),             // 5: gantry.v1.Object
 	(*timestamppb.Timestamp)(nil), // 6: google.protobuf.Timestamp
 }
-var file_gantry_internal_v1_command_proto_depIdxs = []int32{
-	2, // 0: gantry.internal.v1.Command.ops:type_name -> gantry.internal.v1.Op
-	0, // 1: gantry.internal.v1.Op.type:type_name -> gantry.internal.v1.OpType
-	5, // 2: gantry.internal.v1.Op.object:type_name -> gantry.v1.Object
-	6, // 3: gantry.internal.v1.Op.now:type_name -> google.protobuf.Timestamp
-	3, // 4: gantry.internal.v1.Op.member:type_name -> gantry.internal.v1.MemberInfo
-	3, // 5: gantry.internal.v1.SnapshotHeader.members:type_name -> gantry.internal.v1.MemberInfo
+var file_gantry_storage_v1_command_proto_depIdxs = []int32{
+	2, // 0: gantry.storage.v1.Command.ops:type_name -> gantry.storage.v1.Op
+	0, // 1: gantry.storage.v1.Op.type:type_name -> gantry.storage.v1.OpType
+	5, // 2: gantry.storage.v1.Op.object:type_name -> gantry.v1.Object
+	6, // 3: gantry.storage.v1.Op.now:type_name -> google.protobuf.Timestamp
+	3, // 4: gantry.storage.v1.Op.member:type_name -> gantry.storage.v1.MemberInfo
+	3, // 5: gantry.storage.v1.SnapshotHeader.members:type_name -> gantry.storage.v1.MemberInfo
 	6, // [6:6] is the sub-list for method output_type
 	6, // [6:6] is the sub-list for method input_type
 	6, // [6:6] is the sub-list for extension type_name
@@ -470,28 +470,28 @@ var file_gantry_internal_v1_command_proto_depIdxs = []int32{
 	0, // [0:6] is the sub-list for field type_name
 }
 
-func init() { file_gantry_internal_v1_command_proto_init() }
-func file_gantry_internal_v1_command_proto_init() {
-	if File_gantry_internal_v1_command_proto != nil {
+func init() { file_gantry_storage_v1_command_proto_init() }
+func file_gantry_storage_v1_command_proto_init() {
+	if File_gantry_storage_v1_command_proto != nil {
 		return
 	}
-	file_gantry_internal_v1_command_proto_msgTypes[1].OneofWrappers = []any{}
+	file_gantry_storage_v1_command_proto_msgTypes[1].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
-			RawDescriptor: unsafe.Slice(unsafe.StringData(file_gantry_internal_v1_command_proto_rawDesc), len(file_gantry_internal_v1_command_proto_rawDesc)),
+			RawDescriptor: unsafe.Slice(unsafe.StringData(file_gantry_storage_v1_command_proto_rawDesc), len(file_gantry_storage_v1_command_proto_rawDesc)),
 			NumEnums:      1,
 			NumMessages:   4,
 			NumExtensions: 0,
 			NumServices:   0,
 		},
-		GoTypes:           file_gantry_internal_v1_command_proto_goTypes,
-		DependencyIndexes: file_gantry_internal_v1_command_proto_depIdxs,
-		EnumInfos:         file_gantry_internal_v1_command_proto_enumTypes,
-		MessageInfos:      file_gantry_internal_v1_command_proto_msgTypes,
+		GoTypes:           file_gantry_storage_v1_command_proto_goTypes,
+		DependencyIndexes: file_gantry_storage_v1_command_proto_depIdxs,
+		EnumInfos:         file_gantry_storage_v1_command_proto_enumTypes,
+		MessageInfos:      file_gantry_storage_v1_command_proto_msgTypes,
 	}.Build()
-	File_gantry_internal_v1_command_proto = out.File
-	file_gantry_internal_v1_command_proto_goTypes = nil
-	file_gantry_internal_v1_command_proto_depIdxs = nil
+	File_gantry_storage_v1_command_proto = out.File
+	file_gantry_storage_v1_command_proto_goTypes = nil
+	file_gantry_storage_v1_command_proto_depIdxs = nil
 }
