@@ -6,8 +6,8 @@ import (
 	"fmt"
 	"io"
 
-	gantryv1 "github.com/gantryio/gantry/gen/gantry/v1"
 	storagev1 "github.com/gantryio/gantry/gen/gantry/storage/v1"
+	gantryv1 "github.com/gantryio/gantry/gen/gantry/v1"
 	"github.com/gantryio/gantry/internal/apimeta"
 	"google.golang.org/protobuf/encoding/protodelim"
 )
