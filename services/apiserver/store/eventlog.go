@@ -102,7 +102,11 @@ func (l *EventLog) at(seq uint64) *Event { return l.ring[seq%uint64(len(l.ring))
 // command boundary when it can, and returns the cursor after them. When
 // there is nothing new it returns a channel closed at the next append.
 // It returns ErrCompacted when c fell off the ring or the log was reset.
+// A max below 1 counts as 1: a response holds at least one whole command.
 func (l *EventLog) Read(c Cursor, max int, dst []*Event) ([]*Event, Cursor, <-chan struct{}, error) {
+	if max < 1 {
+		max = 1
+	}
 	l.mu.RLock()
 	defer l.mu.RUnlock()
 	if c.Epoch != l.epoch || c.Seq < l.first {

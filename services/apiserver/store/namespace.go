@@ -52,21 +52,25 @@ func (tx *txn) eachInNamespace(ns string, fn func(*apimeta.Info, record) bool) {
 // holds; the namespace itself goes with its last object.
 func (tx *txn) terminateNamespace(key string, old *gantryv1.Object, op *storagev1.Op) *gantryv1.Object {
 	info, _ := apimeta.Lookup(apimeta.KindNamespace)
-	obj, meta := withNewMeta(old)
-	if meta.DeletionTimestamp == nil {
-		meta.DeletionTimestamp = op.GetNow()
+	obj := old
+	// A namespace already Terminating is left as it is: no new version.
+	if apimeta.Meta(old).GetDeletionTimestamp() == nil || old.GetNamespace().GetStatus().GetPhase() != "Terminating" {
+		var meta *gantryv1.ObjectMeta
+		obj, meta = withNewMeta(old)
+		if meta.DeletionTimestamp == nil {
+			meta.DeletionTimestamp = op.GetNow()
+		}
+		status := &gantryv1.NamespaceStatus{Phase: "Terminating"}
+		obj = apimeta.Wrap(&gantryv1.Namespace{Metadata: meta, Spec: obj.GetNamespace().GetSpec(), Status: status})
+		tx.put(info, key, obj, old)
 	}
-	ns := obj.GetNamespace()
-	status := &gantryv1.NamespaceStatus{Phase: "Terminating"}
-	obj = apimeta.Wrap(&gantryv1.Namespace{Metadata: meta, Spec: ns.GetSpec(), Status: status})
-	tx.put(info, key, obj, old)
 
 	type victim struct {
 		info *apimeta.Info
 		r    record
 	}
 	var victims []victim
-	tx.eachInNamespace(meta.GetName(), func(i *apimeta.Info, r record) bool {
+	tx.eachInNamespace(apimeta.Meta(old).GetName(), func(i *apimeta.Info, r record) bool {
 		victims = append(victims, victim{i, r})
 		return true
 	})

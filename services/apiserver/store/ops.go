@@ -57,7 +57,8 @@ func (tx *txn) update(op *storagev1.Op) Result {
 	if bodySame && proto.Equal(meta, oldMeta) {
 		return Result{Object: old}
 	}
-	if meta.GetDeletionTimestamp() != nil && len(meta.GetFinalizers()) == 0 && !tx.graceful(old) {
+	if meta.GetDeletionTimestamp() != nil && len(meta.GetFinalizers()) == 0 && !tx.graceful(old) &&
+		!(info.Name == apimeta.KindNamespace && tx.namespaceHasObjects(meta.GetName())) {
 		return Result{Object: tx.remove(info, key, obj)}
 	}
 	tx.put(info, key, obj, old)
@@ -122,12 +123,9 @@ func (tx *txn) deleteObject(info *apimeta.Info, key string, old *gantryv1.Object
 	if meta.DeletionTimestamp == nil {
 		meta.DeletionTimestamp = op.GetNow()
 	}
-	if grace > 0 {
-		meta.DeletionGracePeriodSeconds = &grace
-	} else if meta.DeletionGracePeriodSeconds == nil {
-		zero := int64(0)
-		meta.DeletionGracePeriodSeconds = &zero
-	}
+	// Record the grace even when it is 0: a forced delete of a pod that
+	// finalizers still hold must let the last finalizer's removal remove it.
+	meta.DeletionGracePeriodSeconds = &grace
 	tx.put(info, key, obj, old)
 	return obj
 }

@@ -60,12 +60,14 @@ func (tx *txn) put(info *apimeta.Info, key string, obj, prev *gantryv1.Object) {
 }
 
 // remove deletes the object at key; the DELETED event carries its last
-// state stamped with this revision, as Kubernetes does.
-func (tx *txn) remove(info *apimeta.Info, key string, old *gantryv1.Object) *gantryv1.Object {
-	last, meta := withNewMeta(old)
+// state (final) stamped with this revision, as Kubernetes does, and as
+// Prev the object as it was stored.
+func (tx *txn) remove(info *apimeta.Info, key string, final *gantryv1.Object) *gantryv1.Object {
+	prev, _ := tx.table(info).get(key)
+	last, meta := withNewMeta(final)
 	meta.ResourceVersion = apimeta.FormatResourceVersion(tx.rev)
 	tx.table(info).remove(key)
-	tx.emit(gantryv1.WatchEventType_WATCH_EVENT_TYPE_DELETED, info, last, old)
+	tx.emit(gantryv1.WatchEventType_WATCH_EVENT_TYPE_DELETED, info, last, prev)
 	if info.Namespaced {
 		tx.finishNamespace(meta.GetNamespace())
 	}
