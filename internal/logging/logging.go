@@ -45,7 +45,7 @@ func New(cfg Config) (*zap.Logger, error) {
 // and key/value pairs, for libraries such as hashicorp/raft.
 func HCLog(l *zap.Logger, name string) hclog.Logger {
 	il := hclog.NewInterceptLogger(&hclog.LoggerOptions{Name: name, Output: io.Discard, Level: hclog.Debug})
-	il.RegisterSink(&sink{l: l.Named(name).WithOptions(zap.AddCallerSkip(6))})
+	il.RegisterSink(&sink{l: l.Named(name).WithOptions(zap.WithCaller(false))})
 	return il
 }
 
@@ -69,7 +69,11 @@ func (s *sink) Accept(_ string, level hclog.Level, msg string, args ...interface
 	}
 	fields := make([]zap.Field, 0, len(args)/2)
 	for i := 0; i+1 < len(args); i += 2 {
-		fields = append(fields, zap.Any(fmt.Sprint(args[i]), args[i+1]))
+		v := args[i+1]
+		if f, ok := v.(hclog.Format); ok && len(f) > 0 {
+			v = fmt.Sprintf(fmt.Sprint(f[0]), f[1:]...)
+		}
+		fields = append(fields, zap.Any(fmt.Sprint(args[i]), v))
 	}
 	ce.Write(fields...)
 }

@@ -211,6 +211,16 @@ func (n *Node) Shutdown() error {
 	return err
 }
 
+// Crash stops Raft at once without handing leadership over, as a killed
+// process would; tests use it to exercise failover.
+func (n *Node) Crash() {
+	n.shutdownOnce.Do(func() {
+		n.setReady(false)
+		_ = n.r.Shutdown().Error()
+		n.closeStores()
+	})
+}
+
 func (n *Node) closeStores() {
 	if n.trans != nil {
 		_ = n.trans.Close()

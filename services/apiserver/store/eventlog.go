@@ -142,3 +142,14 @@ func (l *EventLog) Floor() uint64 {
 	defer l.mu.RUnlock()
 	return l.floor
 }
+
+// IdleRev returns the newest revision when c has read everything, so a
+// bookmark can promise that nothing at or below it is still unsent.
+func (l *EventLog) IdleRev(c Cursor) (uint64, bool) {
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	if c.Epoch != l.epoch || c.Seq != l.next {
+		return 0, false
+	}
+	return l.lastRev, true
+}

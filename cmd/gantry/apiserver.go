@@ -1,0 +1,57 @@
+package main
+
+import (
+	"strings"
+
+	"github.com/gantryio/gantry/services/apiserver"
+	"github.com/spf13/cobra"
+)
+
+func apiserverCmd() *cobra.Command {
+	cfg := apiserver.DefaultConfig()
+	var initial, join string
+	cmd := &cobra.Command{
+		Use:   "apiserver",
+		Short: "Run a master: the API server with its Raft-replicated store",
+		Example: `  gantry apiserver --id m1 --data-dir /var/lib/gantry/m1 --listen 127.0.0.1:7001 \
+    --raft-listen 127.0.0.1:7101 --http-listen 127.0.0.1:7201 \
+    --initial-cluster m1=127.0.0.1:7101,m2=127.0.0.1:7102,m3=127.0.0.1:7103`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			var err error
+			if cfg.InitialCluster, err = apiserver.ParseInitialCluster(initial); err != nil {
+				return err
+			}
+			if join != "" {
+				cfg.Join = strings.Split(join, ",")
+			}
+			log, err := newLogger(cmd)
+			if err != nil {
+				return err
+			}
+			defer func() { _ = log.Sync() }()
+			s, err := apiserver.New(cfg, log)
+			if err != nil {
+				return err
+			}
+			return s.Run(cmd.Context())
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&cfg.ID, "id", "", "this master's permanent id (required)")
+	f.StringVar(&cfg.DataDir, "data-dir", "", "directory for the Raft log, snapshots and stable state (required)")
+	f.StringVar(&cfg.Listen, "listen", "127.0.0.1:7001", "gRPC listen address")
+	f.StringVar(&cfg.Advertise, "advertise", "", "gRPC address other masters and clients use (default: --listen)")
+	f.StringVar(&cfg.RaftListen, "raft-listen", "127.0.0.1:7101", "Raft peer address (listened on and advertised)")
+	f.StringVar(&cfg.HTTPListen, "http-listen", "127.0.0.1:7201", "HTTP address for /healthz, /readyz and /metrics (empty: off)")
+	f.StringVar(&initial, "initial-cluster", "", "bootstrap a new cluster: id=raftaddr,... including this master")
+	f.StringVar(&join, "join", "", "join a running cluster through these masters' gRPC addresses (comma separated)")
+	f.DurationVar(&cfg.Raft.HeartbeatTimeout, "raft-heartbeat-timeout", cfg.Raft.HeartbeatTimeout, "Raft heartbeat timeout")
+	f.DurationVar(&cfg.Raft.ElectionTimeout, "raft-election-timeout", cfg.Raft.ElectionTimeout, "Raft election timeout")
+	f.DurationVar(&cfg.Raft.LeaderLeaseTimeout, "raft-leader-lease-timeout", cfg.Raft.LeaderLeaseTimeout, "Raft leader lease timeout")
+	f.Uint64Var(&cfg.Raft.SnapshotThreshold, "snapshot-threshold", cfg.Raft.SnapshotThreshold, "log entries between snapshots")
+	f.Uint64Var(&cfg.Raft.TrailingLogs, "trailing-logs", cfg.Raft.TrailingLogs, "log entries kept after a snapshot for slow followers")
+	f.IntVar(&cfg.Store.EventLogSize, "event-log-size", cfg.Store.EventLogSize, "events kept in memory for watches to resume from")
+	f.DurationVar(&cfg.Watch.BookmarkInterval, "bookmark-interval", cfg.Watch.BookmarkInterval, "how often idle watches get a bookmark")
+	return cmd
+}

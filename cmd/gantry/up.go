@@ -1,0 +1,87 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/gantryio/gantry/internal/clientconfig"
+	"github.com/gantryio/gantry/internal/localcluster"
+	"github.com/spf13/cobra"
+)
+
+func upCmd() *cobra.Command {
+	cfg := localcluster.DefaultConfig()
+	var fresh bool
+	cmd := &cobra.Command{
+		Use:   "up",
+		Short: "Start a local cluster (three masters) as child processes; Ctrl-C stops it",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if cfg.DataDir == "" {
+				home, err := os.UserHomeDir()
+				if err != nil {
+					return fmt.Errorf("find a data directory (use --data-dir): %w", err)
+				}
+				cfg.DataDir = filepath.Join(home, ".gantry", "local")
+			}
+			if fresh {
+				if err := os.RemoveAll(cfg.DataDir); err != nil {
+					return err
+				}
+			}
+			cfg.LogLevel, _ = cmd.Flags().GetString("log-level")
+			return runUp(cmd, cfg)
+		},
+	}
+	f := cmd.Flags()
+	f.IntVar(&cfg.Masters, "masters", cfg.Masters, "number of masters (apiservers)")
+	f.StringVar(&cfg.DataDir, "data-dir", "", "data directory (default ~/.gantry/local)")
+	f.IntVar(&cfg.BasePort, "base-port", cfg.BasePort, "first gRPC port; Raft uses +100, HTTP +200")
+	f.BoolVar(&fresh, "fresh", false, "delete the data directory first")
+	return cmd
+}
+
+func runUp(cmd *cobra.Command, cfg localcluster.Config) error {
+	out := cmd.OutOrStdout()
+	c, err := localcluster.New(cfg)
+	if err != nil {
+		return err
+	}
+	if err := c.Start(); err != nil {
+		return err
+	}
+	defer func() {
+		fmt.Fprintln(out, "stopping the cluster ...")
+		c.Stop()
+		fmt.Fprintln(out, "stopped")
+	}()
+	fmt.Fprintf(out, "starting %d masters (logs in %s) ...\n", cfg.Masters, c.LogDir())
+	if err := c.WaitReady(cmd.Context()); err != nil {
+		return err
+	}
+	path, err := clientconfig.Path()
+	if err == nil {
+		err = clientconfig.Save(path, &clientconfig.Config{Servers: c.Servers()})
+	}
+	if err != nil {
+		return fmt.Errorf("write client config: %w", err)
+	}
+	servers := c.Servers()
+	fmt.Fprintf(out, `Gantry is up.
+  masters (gRPC):   %s
+  metrics/health:   http://%s/metrics  /healthz  /readyz
+  client config:    %s
+  data:             %s
+
+Try:
+  grpcurl -plaintext %s list
+  grpcurl -plaintext %s gantry.v1.ClusterService/Status
+  grpcurl -plaintext -d '{"kind":"Namespace"}' %s gantry.v1.ResourceService/List
+
+Press Ctrl-C to stop.
+`, strings.Join(servers, ", "), c.HTTPAddrs()[0], path, cfg.DataDir, servers[0], servers[0], servers[0])
+	<-cmd.Context().Done()
+	return nil
+}

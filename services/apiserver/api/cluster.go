@@ -1,0 +1,222 @@
+package api
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"sync"
+	"time"
+
+	storagev1 "github.com/gantryio/gantry/gen/gantry/storage/v1"
+	gantryv1 "github.com/gantryio/gantry/gen/gantry/v1"
+	"google.golang.org/grpc"
+)
+
+// memberProbeTimeout bounds asking another master for its own status.
+const memberProbeTimeout = time.Second
+
+// Status reports the leader, the term and every member.
+func (s *Service) Status(ctx context.Context, req *gantryv1.StatusRequest) (*gantryv1.StatusResponse, error) {
+	leaderID, _ := s.raft.Leader()
+	resp := &gantryv1.StatusResponse{LeaderId: leaderID, Term: s.raft.Term(), CommitIndex: s.raft.CommitIndex(), ServedBy: s.raft.ID()}
+	if m, ok := s.st.Member(leaderID); ok {
+		resp.LeaderAddress = m.GetApiAddress()
+	}
+	self := s.selfMember()
+	if req.GetLocal() {
+		resp.Members = []*gantryv1.Member{self}
+		return resp, nil
+	}
+	members, err := s.members()
+	if err != nil {
+		return nil, toStatus(err)
+	}
+	var wg sync.WaitGroup
+	for _, m := range members {
+		if m.GetId() == self.GetId() {
+			m.Role, m.AppliedIndex = self.GetRole(), self.GetAppliedIndex()
+			continue
+		}
+		wg.Add(1)
+		go func(m *gantryv1.Member) {
+			defer wg.Done()
+			s.probe(ctx, m)
+		}(m)
+	}
+	wg.Wait()
+	resp.Members = members
+	return resp, nil
+}
+
+func (s *Service) selfMember() *gantryv1.Member {
+	m := &gantryv1.Member{Id: s.raft.ID(), Role: roleName(s.raft.State()), AppliedIndex: s.st.Revision()}
+	if info, ok := s.st.Member(m.Id); ok {
+		m.RaftAddress, m.ApiAddress = info.GetRaftAddress(), info.GetApiAddress()
+	}
+	return m
+}
+
+// members joins the Raft configuration with the recorded API addresses.
+func (s *Service) members() ([]*gantryv1.Member, error) {
+	servers, err := s.raft.Servers()
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*gantryv1.Member, 0, len(servers))
+	for _, sv := range servers {
+		m := &gantryv1.Member{Id: sv.ID, RaftAddress: sv.Address, Voter: sv.Voter, Role: "unknown"}
+		if info, ok := s.st.Member(sv.ID); ok {
+			m.ApiAddress = info.GetApiAddress()
+		}
+		out = append(out, m)
+	}
+	return out, nil
+}
+
+// probe asks another master for its role and applied index.
+func (s *Service) probe(ctx context.Context, m *gantryv1.Member) {
+	if m.GetApiAddress() == "" {
+		m.Error = "API address not registered yet"
+		return
+	}
+	conn, err := s.fwd.conn(m.GetApiAddress())
+	if err != nil {
+		m.Error = err.Error()
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, memberProbeTimeout)
+	defer cancel()
+	r, err := cluster(conn).Status(ctx, &gantryv1.StatusRequest{Local: true})
+	if err != nil || len(r.GetMembers()) != 1 {
+		m.Error = fmt.Sprintf("unreachable: %v", err)
+		return
+	}
+	m.Role, m.AppliedIndex = r.GetMembers()[0].GetRole(), r.GetMembers()[0].GetAppliedIndex()
+}
+
+func roleName(state string) string {
+	switch state {
+	case "Leader":
+		return "leader"
+	case "Follower":
+		return "follower"
+	case "Candidate":
+		return "candidate"
+	}
+	return "shutdown"
+}
+
+// AddMember adds a master as a voter and records its API address. Adding
+// a member that is already present with the same addresses changes nothing.
+func (s *Service) AddMember(ctx context.Context, req *gantryv1.AddMemberRequest) (*gantryv1.AddMemberResponse, error) {
+	if req.GetId() == "" || req.GetRaftAddress() == "" || req.GetApiAddress() == "" {
+		return nil, toStatus(fmt.Errorf("%w: id, raft_address and api_address: Required value", errInvalid))
+	}
+	err := s.fwd.do(ctx, func(ctx context.Context) error {
+		return s.addMember(ctx, req)
+	}, func(ctx context.Context, c *grpc.ClientConn) error {
+		_, err := cluster(c).AddMember(ctx, req)
+		return err
+	})
+	if err != nil {
+		return nil, toStatus(err)
+	}
+	members, err := s.members()
+	return &gantryv1.AddMemberResponse{Members: members}, toStatus(err)
+}
+
+func (s *Service) addMember(ctx context.Context, req *gantryv1.AddMemberRequest) error {
+	servers, err := s.raft.Servers()
+	if err != nil {
+		return err
+	}
+	present := false
+	for _, sv := range servers {
+		present = present || (sv.ID == req.GetId() && sv.Address == req.GetRaftAddress() && sv.Voter)
+	}
+	if !present {
+		if err := s.raft.AddVoter(ctx, req.GetId(), req.GetRaftAddress()); err != nil {
+			return fmt.Errorf("add voter %s: %w", req.GetId(), err)
+		}
+	}
+	info := &storagev1.MemberInfo{Id: req.GetId(), RaftAddress: req.GetRaftAddress(), ApiAddress: req.GetApiAddress()}
+	if cur, ok := s.st.Member(req.GetId()); ok && cur.GetApiAddress() == info.GetApiAddress() && cur.GetRaftAddress() == info.GetRaftAddress() {
+		return nil
+	}
+	_, err = s.applyOne(ctx, &storagev1.Op{Type: storagev1.OpType_OP_TYPE_SET_MEMBER, Member: info})
+	return err
+}
+
+// RemoveMember removes a master from the cluster.
+func (s *Service) RemoveMember(ctx context.Context, req *gantryv1.RemoveMemberRequest) (*gantryv1.RemoveMemberResponse, error) {
+	if req.GetId() == "" {
+		return nil, toStatus(fmt.Errorf("%w: id: Required value", errInvalid))
+	}
+	err := s.fwd.do(ctx, func(ctx context.Context) error {
+		return s.raft.RemoveServer(ctx, req.GetId())
+	}, func(ctx context.Context, c *grpc.ClientConn) error {
+		_, err := cluster(c).RemoveMember(ctx, req)
+		return err
+	})
+	if err != nil {
+		return nil, toStatus(err)
+	}
+	members, err := s.members()
+	return &gantryv1.RemoveMemberResponse{Members: members}, toStatus(err)
+}
+
+// TransferLeadership hands leadership over.
+func (s *Service) TransferLeadership(ctx context.Context, req *gantryv1.TransferLeadershipRequest) (*gantryv1.TransferLeadershipResponse, error) {
+	err := s.fwd.do(ctx, func(ctx context.Context) error {
+		return s.raft.TransferLeadership(ctx, req.GetId())
+	}, func(ctx context.Context, c *grpc.ClientConn) error {
+		_, err := cluster(c).TransferLeadership(ctx, req)
+		return err
+	})
+	if err != nil {
+		return nil, toStatus(err)
+	}
+	id, _ := s.raft.Leader()
+	return &gantryv1.TransferLeadershipResponse{LeaderId: id}, nil
+}
+
+// ReadIndex answers followers' linearizable-read requests. Leader only.
+func (s *Service) ReadIndex(ctx context.Context, _ *gantryv1.ReadIndexRequest) (*gantryv1.ReadIndexResponse, error) {
+	idx, err := s.raft.ReadIndex(ctx)
+	if err != nil {
+		return nil, toStatus(err)
+	}
+	return &gantryv1.ReadIndexResponse{Index: idx}, nil
+}
+
+// snapshotChunk is the size of one backup message.
+const snapshotChunk = 256 << 10
+
+// Snapshot streams a fresh snapshot of this master's state.
+func (s *Service) Snapshot(_ *gantryv1.SnapshotRequest, stream gantryv1.ClusterService_SnapshotServer) error {
+	index, rc, err := s.raft.Snapshot()
+	if err != nil {
+		return toStatus(err)
+	}
+	defer rc.Close()
+	buf := make([]byte, snapshotChunk)
+	first := true
+	for {
+		n, err := io.ReadFull(rc, buf)
+		if n > 0 {
+			msg := &gantryv1.SnapshotResponse{Data: buf[:n]}
+			if first {
+				msg.Index, first = index, false
+			}
+			if serr := stream.Send(msg); serr != nil {
+				return serr
+			}
+		}
+		if err == io.EOF || err == io.ErrUnexpectedEOF {
+			return nil
+		}
+		if err != nil {
+			return toStatus(fmt.Errorf("read snapshot: %w", err))
+		}
+	}
+}

@@ -1,0 +1,50 @@
+package api
+
+import (
+	"time"
+
+	gantryv1 "github.com/gantryio/gantry/gen/gantry/v1"
+	"github.com/gantryio/gantry/services/apiserver/store"
+	"github.com/gantryio/gantry/services/apiserver/watch"
+	"go.uber.org/zap"
+)
+
+// maxMsgBytes bounds gRPC messages between masters and from clients.
+const maxMsgBytes = 16 << 20
+
+// MaxObjectBytes bounds one stored object, as etcd's request limit bounds
+// a Kubernetes object.
+const MaxObjectBytes = 1 << 20
+
+// Config configures the handlers.
+type Config struct {
+	// ForwardHold is how long a call waits for a leader before failing.
+	ForwardHold time.Duration
+	// Now is the clock the leader stamps objects with.
+	Now func() time.Time
+}
+
+// DefaultConfig returns the defaults.
+func DefaultConfig() Config { return Config{ForwardHold: 5 * time.Second, Now: time.Now} }
+
+// Service implements ResourceService and ClusterService on one master.
+type Service struct {
+	gantryv1.UnimplementedResourceServiceServer
+	gantryv1.UnimplementedClusterServiceServer
+
+	cfg   Config
+	raft  Raft
+	st    *store.Store
+	watch *watch.Server
+	fwd   *forwarder
+	log   *zap.Logger
+}
+
+// New returns the handlers of one master.
+func New(cfg Config, r Raft, st *store.Store, w *watch.Server, logger *zap.Logger) *Service {
+	log := logger.Named("api")
+	return &Service{cfg: cfg, raft: r, st: st, watch: w, fwd: newForwarder(r, st, cfg.ForwardHold, log), log: log}
+}
+
+// Close releases connections to other masters.
+func (s *Service) Close() { s.fwd.close() }

@@ -1,0 +1,116 @@
+package watch
+
+import (
+	"context"
+	"time"
+
+	gantryv1 "github.com/gantryio/gantry/gen/gantry/v1"
+	"github.com/gantryio/gantry/services/apiserver/store"
+)
+
+// watcher is one open watch stream.
+type watcher struct {
+	s         *Server
+	f         *Filter
+	out       Sender
+	bookmarks bool
+	// sentRev is the revision the client is known to be up to date with.
+	sentRev uint64
+	evs     []*store.Event
+}
+
+func (w *watcher) run(ctx context.Context, cur store.Cursor) error {
+	log := w.s.st.Events()
+	var timer *time.Timer
+	var tick <-chan time.Time
+	if w.bookmarks {
+		timer = time.NewTimer(w.s.cfg.BookmarkInterval)
+		defer timer.Stop()
+		tick = timer.C
+	}
+	for {
+		evs, next, wait, err := log.Read(cur, w.s.cfg.MaxBatchEvents, w.evs[:0])
+		if err != nil {
+			return err
+		}
+		w.evs = evs
+		if len(evs) > 0 {
+			if err := w.send(evs); err != nil {
+				return err
+			}
+			cur = next
+			continue
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-wait:
+		case <-tick:
+			if err := w.bookmark(cur); err != nil {
+				return err
+			}
+			timer.Reset(w.s.cfg.BookmarkInterval)
+		}
+	}
+}
+
+// send writes the events that pass the filter, in order, as one response.
+func (w *watcher) send(evs []*store.Event) error {
+	var buf []byte
+	for _, ev := range evs {
+		if ev.Kind != w.f.Kind {
+			continue
+		}
+		buf = w.appendEvent(buf, ev)
+	}
+	last := evs[len(evs)-1].Rev
+	if len(buf) == 0 {
+		return nil
+	}
+	if err := w.out.SendMsg(&Frame{B: buf}); err != nil {
+		return err
+	}
+	w.s.metrics.sent.Add(float64(len(evs)))
+	w.sentRev = last
+	return nil
+}
+
+// appendEvent applies Kubernetes selector semantics: an object that starts
+// matching is ADDED for this watcher, one that stops matching is DELETED.
+func (w *watcher) appendEvent(buf []byte, ev *store.Event) []byte {
+	cur := w.f.Match(ev.Object)
+	prev := false
+	if ev.Type == gantryv1.WatchEventType_WATCH_EVENT_TYPE_MODIFIED {
+		prev = w.f.Match(ev.Prev)
+	}
+	switch {
+	case ev.Type != gantryv1.WatchEventType_WATCH_EVENT_TYPE_MODIFIED || (cur && prev):
+		if cur {
+			return append(buf, ev.Encoded()...)
+		}
+		return buf
+	case cur:
+		return store.AppendEncoded(buf, synthetic(gantryv1.WatchEventType_WATCH_EVENT_TYPE_ADDED, ev))
+	case prev:
+		return store.AppendEncoded(buf, synthetic(gantryv1.WatchEventType_WATCH_EVENT_TYPE_DELETED, ev))
+	}
+	return buf
+}
+
+func synthetic(t gantryv1.WatchEventType, ev *store.Event) *gantryv1.WatchEvent {
+	return &gantryv1.WatchEvent{Type: t, Object: ev.Object, ResourceVersion: formatRev(ev.Rev)}
+}
+
+// bookmark tells an idle client it is up to date with the newest revision,
+// so it can resume from there instead of from its last matching event.
+func (w *watcher) bookmark(cur store.Cursor) error {
+	rev, idle := w.s.st.Events().IdleRev(cur)
+	if !idle || rev <= w.sentRev {
+		return nil
+	}
+	if err := w.out.SendMsg(&Frame{B: store.AppendEncoded(nil, bookmarkEvent(rev))}); err != nil {
+		return err
+	}
+	w.sentRev = rev
+	return nil
+}
