@@ -40,6 +40,16 @@ func (s *Store) Snapshot() *Snapshot {
 // Revision is the index the snapshot was taken at.
 func (sn *Snapshot) Revision() uint64 { return sn.revision }
 
+// List reads a page of the frozen state; every page of one snapshot is
+// consistent with its revision, however long the caller takes.
+func (sn *Snapshot) List(kind string, opts ListOptions) (ListResult, error) {
+	t, ok := sn.tables[kind]
+	if !ok {
+		return ListResult{}, ErrNotFound
+	}
+	return listTable(t, sn.revision, opts), nil
+}
+
 // Persist writes the snapshot as a header followed by length-delimited
 // objects, kinds in name order and objects in key order.
 func (sn *Snapshot) Persist(w io.Writer) error {

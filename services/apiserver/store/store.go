@@ -124,7 +124,12 @@ func (s *Store) List(kind string, opts ListOptions) (ListResult, error) {
 	if !ok {
 		return ListResult{}, ErrNotFound
 	}
-	res := ListResult{Revision: s.revision}
+	return listTable(t, s.revision, opts), nil
+}
+
+// listTable reads one page of t; the caller holds whatever lock t needs.
+func listTable(t *table, rev uint64, opts ListOptions) ListResult {
+	res := ListResult{Revision: rev}
 	prefix := ""
 	if opts.Namespace != "" {
 		prefix = opts.Namespace + "/"
@@ -141,7 +146,7 @@ func (s *Store) List(kind string, opts ListOptions) (ListResult, error) {
 		}
 		return true
 	})
-	return res, nil
+	return res
 }
 
 // Members returns the recorded masters, sorted by id.

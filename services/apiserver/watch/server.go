@@ -106,13 +106,20 @@ func (s *Server) sendInitial(f *Filter, out Sender, bookmark bool) (store.Cursor
 		next string
 		rev  uint64
 	)
+	// A frozen copy-on-write view keeps every page at one revision without
+	// holding the store's lock while we encode and send.
+	snap := s.st.Snapshot()
+	rev = snap.Revision()
+	// Take the position now: if the log moves past it while we send, the
+	// watch's first read reports that instead of silently skipping events.
+	cur, err := s.st.Events().CursorAfter(rev)
+	if err != nil {
+		return store.Cursor{}, err
+	}
 	for first := true; first || next != ""; first = false {
-		page, err := s.st.List(f.Kind.Name, store.ListOptions{Namespace: f.Namespace, After: next, Limit: s.cfg.MaxBatchEvents, Match: f.Match})
+		page, err := snap.List(f.Kind.Name, store.ListOptions{Namespace: f.Namespace, After: next, Limit: s.cfg.MaxBatchEvents, Match: f.Match})
 		if err != nil {
 			return store.Cursor{}, err
-		}
-		if first {
-			rev = page.Revision
 		}
 		next = page.Next
 		for _, o := range page.Items {
@@ -133,7 +140,7 @@ func (s *Server) sendInitial(f *Filter, out Sender, bookmark bool) (store.Cursor
 			return store.Cursor{}, err
 		}
 	}
-	return s.st.Events().CursorAfter(rev)
+	return cur, nil
 }
 
 func bookmarkEvent(rev uint64) *gantryv1.WatchEvent {
