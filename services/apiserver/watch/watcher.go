@@ -14,13 +14,16 @@ type watcher struct {
 	f         *Filter
 	out       Sender
 	bookmarks bool
-	// sentRev is the revision the client is known to be up to date with.
+	// sentRev is the revision the client is known to be up to date with,
+	// and sentAt when it last heard from us.
 	sentRev uint64
+	sentAt  time.Time
 	evs     []*store.Event
 }
 
 func (w *watcher) run(ctx context.Context, cur store.Cursor) error {
 	log := w.s.st.Events()
+	w.sentAt = time.Now()
 	var timer *time.Timer
 	var tick <-chan time.Time
 	if w.bookmarks {
@@ -63,15 +66,22 @@ func (w *watcher) send(evs []*store.Event) error {
 		}
 		buf = w.appendEvent(buf, ev)
 	}
+	// Read always ends on a command boundary, so everything up to the last
+	// event's revision has now been considered for this watcher.
 	last := evs[len(evs)-1].Rev
+	w.s.metrics.sent.Add(float64(len(evs)))
 	if len(buf) == 0 {
-		return nil
+		// Busy with changes this watcher filters out: still bookmark now and
+		// then, or its resume point would fall off the event log.
+		if !w.bookmarks || time.Since(w.sentAt) < w.s.cfg.BookmarkInterval {
+			return nil
+		}
+		buf = store.AppendEncoded(buf, bookmarkEvent(last))
 	}
 	if err := w.out.SendMsg(&Frame{B: buf}); err != nil {
 		return err
 	}
-	w.s.metrics.sent.Add(float64(len(evs)))
-	w.sentRev = last
+	w.sentRev, w.sentAt = last, time.Now()
 	return nil
 }
 
@@ -111,6 +121,6 @@ func (w *watcher) bookmark(cur store.Cursor) error {
 	if err := w.out.SendMsg(&Frame{B: store.AppendEncoded(nil, bookmarkEvent(rev))}); err != nil {
 		return err
 	}
-	w.sentRev = rev
+	w.sentRev, w.sentAt = rev, time.Now()
 	return nil
 }
