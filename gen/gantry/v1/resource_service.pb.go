@@ -1094,6 +1094,435 @@ func (x *WatchResponse) GetEvents() []*WatchEvent {
 	return nil
 }
 
+// Binding assigns one pod to a node.
+type Binding struct {
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	Namespace string                 `protobuf:"bytes,1,opt,name=namespace,proto3" json:"namespace,omitempty"`
+	Name      string                 `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
+	// Uid, when set, must be the pod's uid (so a recreated pod is not bound
+	// by mistake).
+	Uid           string `protobuf:"bytes,3,opt,name=uid,proto3" json:"uid,omitempty"`
+	NodeName      string `protobuf:"bytes,4,opt,name=node_name,json=nodeName,proto3" json:"node_name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Binding) Reset() {
+	*x = Binding{}
+	mi := &file_gantry_v1_resource_service_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Binding) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Binding) ProtoMessage() {}
+
+func (x *Binding) ProtoReflect() protoreflect.Message {
+	mi := &file_gantry_v1_resource_service_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Binding.ProtoReflect.Descriptor instead.
+func (*Binding) Descriptor() ([]byte, []int) {
+	return file_gantry_v1_resource_service_proto_rawDescGZIP(), []int{16}
+}
+
+func (x *Binding) GetNamespace() string {
+	if x != nil {
+		return x.Namespace
+	}
+	return ""
+}
+
+func (x *Binding) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *Binding) GetUid() string {
+	if x != nil {
+		return x.Uid
+	}
+	return ""
+}
+
+func (x *Binding) GetNodeName() string {
+	if x != nil {
+		return x.NodeName
+	}
+	return ""
+}
+
+// BindRequest holds bindings to apply together.
+type BindRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Bindings      []*Binding             `protobuf:"bytes,1,rep,name=bindings,proto3" json:"bindings,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BindRequest) Reset() {
+	*x = BindRequest{}
+	mi := &file_gantry_v1_resource_service_proto_msgTypes[17]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BindRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BindRequest) ProtoMessage() {}
+
+func (x *BindRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_gantry_v1_resource_service_proto_msgTypes[17]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BindRequest.ProtoReflect.Descriptor instead.
+func (*BindRequest) Descriptor() ([]byte, []int) {
+	return file_gantry_v1_resource_service_proto_rawDescGZIP(), []int{17}
+}
+
+func (x *BindRequest) GetBindings() []*Binding {
+	if x != nil {
+		return x.Bindings
+	}
+	return nil
+}
+
+// BindResponse holds one result per binding, in order.
+type BindResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Results       []*BatchResult         `protobuf:"bytes,1,rep,name=results,proto3" json:"results,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BindResponse) Reset() {
+	*x = BindResponse{}
+	mi := &file_gantry_v1_resource_service_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BindResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BindResponse) ProtoMessage() {}
+
+func (x *BindResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_gantry_v1_resource_service_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BindResponse.ProtoReflect.Descriptor instead.
+func (*BindResponse) Descriptor() ([]byte, []int) {
+	return file_gantry_v1_resource_service_proto_rawDescGZIP(), []int{18}
+}
+
+func (x *BindResponse) GetResults() []*BatchResult {
+	if x != nil {
+		return x.Results
+	}
+	return nil
+}
+
+// BatchOp is one write of a batch.
+type BatchOp struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Types that are valid to be assigned to Op:
+	//
+	//	*BatchOp_Create
+	//	*BatchOp_Update
+	//	*BatchOp_UpdateStatus
+	//	*BatchOp_Delete
+	Op            isBatchOp_Op `protobuf_oneof:"op"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BatchOp) Reset() {
+	*x = BatchOp{}
+	mi := &file_gantry_v1_resource_service_proto_msgTypes[19]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BatchOp) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BatchOp) ProtoMessage() {}
+
+func (x *BatchOp) ProtoReflect() protoreflect.Message {
+	mi := &file_gantry_v1_resource_service_proto_msgTypes[19]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BatchOp.ProtoReflect.Descriptor instead.
+func (*BatchOp) Descriptor() ([]byte, []int) {
+	return file_gantry_v1_resource_service_proto_rawDescGZIP(), []int{19}
+}
+
+func (x *BatchOp) GetOp() isBatchOp_Op {
+	if x != nil {
+		return x.Op
+	}
+	return nil
+}
+
+func (x *BatchOp) GetCreate() *Object {
+	if x != nil {
+		if x, ok := x.Op.(*BatchOp_Create); ok {
+			return x.Create
+		}
+	}
+	return nil
+}
+
+func (x *BatchOp) GetUpdate() *Object {
+	if x != nil {
+		if x, ok := x.Op.(*BatchOp_Update); ok {
+			return x.Update
+		}
+	}
+	return nil
+}
+
+func (x *BatchOp) GetUpdateStatus() *Object {
+	if x != nil {
+		if x, ok := x.Op.(*BatchOp_UpdateStatus); ok {
+			return x.UpdateStatus
+		}
+	}
+	return nil
+}
+
+func (x *BatchOp) GetDelete() *DeleteRequest {
+	if x != nil {
+		if x, ok := x.Op.(*BatchOp_Delete); ok {
+			return x.Delete
+		}
+	}
+	return nil
+}
+
+type isBatchOp_Op interface {
+	isBatchOp_Op()
+}
+
+type BatchOp_Create struct {
+	Create *Object `protobuf:"bytes,1,opt,name=create,proto3,oneof"`
+}
+
+type BatchOp_Update struct {
+	Update *Object `protobuf:"bytes,2,opt,name=update,proto3,oneof"`
+}
+
+type BatchOp_UpdateStatus struct {
+	UpdateStatus *Object `protobuf:"bytes,3,opt,name=update_status,json=updateStatus,proto3,oneof"`
+}
+
+type BatchOp_Delete struct {
+	Delete *DeleteRequest `protobuf:"bytes,4,opt,name=delete,proto3,oneof"`
+}
+
+func (*BatchOp_Create) isBatchOp_Op() {}
+
+func (*BatchOp_Update) isBatchOp_Op() {}
+
+func (*BatchOp_UpdateStatus) isBatchOp_Op() {}
+
+func (*BatchOp_Delete) isBatchOp_Op() {}
+
+// BatchRequest holds independent writes to apply together.
+type BatchRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Ops           []*BatchOp             `protobuf:"bytes,1,rep,name=ops,proto3" json:"ops,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BatchRequest) Reset() {
+	*x = BatchRequest{}
+	mi := &file_gantry_v1_resource_service_proto_msgTypes[20]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BatchRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BatchRequest) ProtoMessage() {}
+
+func (x *BatchRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_gantry_v1_resource_service_proto_msgTypes[20]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BatchRequest.ProtoReflect.Descriptor instead.
+func (*BatchRequest) Descriptor() ([]byte, []int) {
+	return file_gantry_v1_resource_service_proto_rawDescGZIP(), []int{20}
+}
+
+func (x *BatchRequest) GetOps() []*BatchOp {
+	if x != nil {
+		return x.Ops
+	}
+	return nil
+}
+
+// BatchResponse holds one result per op, in order.
+type BatchResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Results       []*BatchResult         `protobuf:"bytes,1,rep,name=results,proto3" json:"results,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BatchResponse) Reset() {
+	*x = BatchResponse{}
+	mi := &file_gantry_v1_resource_service_proto_msgTypes[21]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BatchResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BatchResponse) ProtoMessage() {}
+
+func (x *BatchResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_gantry_v1_resource_service_proto_msgTypes[21]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BatchResponse.ProtoReflect.Descriptor instead.
+func (*BatchResponse) Descriptor() ([]byte, []int) {
+	return file_gantry_v1_resource_service_proto_rawDescGZIP(), []int{21}
+}
+
+func (x *BatchResponse) GetResults() []*BatchResult {
+	if x != nil {
+		return x.Results
+	}
+	return nil
+}
+
+// BatchResult is the outcome of one op of a batch.
+type BatchResult struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Code is the gRPC status code (0: OK) the op would have had alone.
+	Code    int32  `protobuf:"varint,1,opt,name=code,proto3" json:"code,omitempty"`
+	Message string `protobuf:"bytes,2,opt,name=message,proto3" json:"message,omitempty"`
+	// Object is the stored object after the op.
+	Object        *Object `protobuf:"bytes,3,opt,name=object,proto3" json:"object,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BatchResult) Reset() {
+	*x = BatchResult{}
+	mi := &file_gantry_v1_resource_service_proto_msgTypes[22]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BatchResult) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BatchResult) ProtoMessage() {}
+
+func (x *BatchResult) ProtoReflect() protoreflect.Message {
+	mi := &file_gantry_v1_resource_service_proto_msgTypes[22]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BatchResult.ProtoReflect.Descriptor instead.
+func (*BatchResult) Descriptor() ([]byte, []int) {
+	return file_gantry_v1_resource_service_proto_rawDescGZIP(), []int{22}
+}
+
+func (x *BatchResult) GetCode() int32 {
+	if x != nil {
+		return x.Code
+	}
+	return 0
+}
+
+func (x *BatchResult) GetMessage() string {
+	if x != nil {
+		return x.Message
+	}
+	return ""
+}
+
+func (x *BatchResult) GetObject() *Object {
+	if x != nil {
+		return x.Object
+	}
+	return nil
+}
+
 var File_gantry_v1_resource_service_proto protoreflect.FileDescriptor
 
 const file_gantry_v1_resource_service_proto_rawDesc = "" +
@@ -1162,7 +1591,30 @@ const file_gantry_v1_resource_service_proto_rawDesc = "" +
 	"\x06object\x18\x02 \x01(\v2\x11.gantry.v1.ObjectR\x06object\x12)\n" +
 	"\x10resource_version\x18\x03 \x01(\tR\x0fresourceVersion\">\n" +
 	"\rWatchResponse\x12-\n" +
-	"\x06events\x18\x01 \x03(\v2\x15.gantry.v1.WatchEventR\x06events*_\n" +
+	"\x06events\x18\x01 \x03(\v2\x15.gantry.v1.WatchEventR\x06events\"j\n" +
+	"\aBinding\x12\x1c\n" +
+	"\tnamespace\x18\x01 \x01(\tR\tnamespace\x12\x12\n" +
+	"\x04name\x18\x02 \x01(\tR\x04name\x12\x10\n" +
+	"\x03uid\x18\x03 \x01(\tR\x03uid\x12\x1b\n" +
+	"\tnode_name\x18\x04 \x01(\tR\bnodeName\"=\n" +
+	"\vBindRequest\x12.\n" +
+	"\bbindings\x18\x01 \x03(\v2\x12.gantry.v1.BindingR\bbindings\"@\n" +
+	"\fBindResponse\x120\n" +
+	"\aresults\x18\x01 \x03(\v2\x16.gantry.v1.BatchResultR\aresults\"\xd7\x01\n" +
+	"\aBatchOp\x12+\n" +
+	"\x06create\x18\x01 \x01(\v2\x11.gantry.v1.ObjectH\x00R\x06create\x12+\n" +
+	"\x06update\x18\x02 \x01(\v2\x11.gantry.v1.ObjectH\x00R\x06update\x128\n" +
+	"\rupdate_status\x18\x03 \x01(\v2\x11.gantry.v1.ObjectH\x00R\fupdateStatus\x122\n" +
+	"\x06delete\x18\x04 \x01(\v2\x18.gantry.v1.DeleteRequestH\x00R\x06deleteB\x04\n" +
+	"\x02op\"4\n" +
+	"\fBatchRequest\x12$\n" +
+	"\x03ops\x18\x01 \x03(\v2\x12.gantry.v1.BatchOpR\x03ops\"A\n" +
+	"\rBatchResponse\x120\n" +
+	"\aresults\x18\x01 \x03(\v2\x16.gantry.v1.BatchResultR\aresults\"f\n" +
+	"\vBatchResult\x12\x12\n" +
+	"\x04code\x18\x01 \x01(\x05R\x04code\x12\x18\n" +
+	"\amessage\x18\x02 \x01(\tR\amessage\x12)\n" +
+	"\x06object\x18\x03 \x01(\v2\x11.gantry.v1.ObjectR\x06object*_\n" +
 	"\vConsistency\x12\x1b\n" +
 	"\x17CONSISTENCY_UNSPECIFIED\x10\x00\x12\x1c\n" +
 	"\x18CONSISTENCY_LINEARIZABLE\x10\x01\x12\x15\n" +
@@ -1172,14 +1624,16 @@ const file_gantry_v1_resource_service_proto_rawDesc = "" +
 	"\x16WATCH_EVENT_TYPE_ADDED\x10\x01\x12\x1d\n" +
 	"\x19WATCH_EVENT_TYPE_MODIFIED\x10\x02\x12\x1c\n" +
 	"\x18WATCH_EVENT_TYPE_DELETED\x10\x03\x12\x1d\n" +
-	"\x19WATCH_EVENT_TYPE_BOOKMARK\x10\x042\xcc\x03\n" +
+	"\x19WATCH_EVENT_TYPE_BOOKMARK\x10\x042\xc1\x04\n" +
 	"\x0fResourceService\x124\n" +
 	"\x03Get\x12\x15.gantry.v1.GetRequest\x1a\x16.gantry.v1.GetResponse\x127\n" +
 	"\x04List\x12\x16.gantry.v1.ListRequest\x1a\x17.gantry.v1.ListResponse\x12=\n" +
 	"\x06Create\x12\x18.gantry.v1.CreateRequest\x1a\x19.gantry.v1.CreateResponse\x12=\n" +
 	"\x06Update\x12\x18.gantry.v1.UpdateRequest\x1a\x19.gantry.v1.UpdateResponse\x12O\n" +
 	"\fUpdateStatus\x12\x1e.gantry.v1.UpdateStatusRequest\x1a\x1f.gantry.v1.UpdateStatusResponse\x12=\n" +
-	"\x06Delete\x12\x18.gantry.v1.DeleteRequest\x1a\x19.gantry.v1.DeleteResponse\x12<\n" +
+	"\x06Delete\x12\x18.gantry.v1.DeleteRequest\x1a\x19.gantry.v1.DeleteResponse\x127\n" +
+	"\x04Bind\x12\x16.gantry.v1.BindRequest\x1a\x17.gantry.v1.BindResponse\x12:\n" +
+	"\x05Batch\x12\x17.gantry.v1.BatchRequest\x1a\x18.gantry.v1.BatchResponse\x12<\n" +
 	"\x05Watch\x12\x17.gantry.v1.WatchRequest\x1a\x18.gantry.v1.WatchResponse0\x01B3Z1github.com/gantryio/gantry/gen/gantry/v1;gantryv1b\x06proto3"
 
 var (
@@ -1195,7 +1649,7 @@ func file_gantry_v1_resource_service_proto_rawDescGZIP() []byte {
 }
 
 var file_gantry_v1_resource_service_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_gantry_v1_resource_service_proto_msgTypes = make([]protoimpl.MessageInfo, 16)
+var file_gantry_v1_resource_service_proto_msgTypes = make([]protoimpl.MessageInfo, 23)
 var file_gantry_v1_resource_service_proto_goTypes = []any{
 	(Consistency)(0),             // 0: gantry.v1.Consistency
 	(WatchEventType)(0),          // 1: gantry.v1.WatchEventType
@@ -1215,43 +1669,63 @@ var file_gantry_v1_resource_service_proto_goTypes = []any{
 	(*WatchRequest)(nil),         // 15: gantry.v1.WatchRequest
 	(*WatchEvent)(nil),           // 16: gantry.v1.WatchEvent
 	(*WatchResponse)(nil),        // 17: gantry.v1.WatchResponse
-	(*Object)(nil),               // 18: gantry.v1.Object
+	(*Binding)(nil),              // 18: gantry.v1.Binding
+	(*BindRequest)(nil),          // 19: gantry.v1.BindRequest
+	(*BindResponse)(nil),         // 20: gantry.v1.BindResponse
+	(*BatchOp)(nil),              // 21: gantry.v1.BatchOp
+	(*BatchRequest)(nil),         // 22: gantry.v1.BatchRequest
+	(*BatchResponse)(nil),        // 23: gantry.v1.BatchResponse
+	(*BatchResult)(nil),          // 24: gantry.v1.BatchResult
+	(*Object)(nil),               // 25: gantry.v1.Object
 }
 var file_gantry_v1_resource_service_proto_depIdxs = []int32{
 	0,  // 0: gantry.v1.GetRequest.consistency:type_name -> gantry.v1.Consistency
-	18, // 1: gantry.v1.GetResponse.object:type_name -> gantry.v1.Object
+	25, // 1: gantry.v1.GetResponse.object:type_name -> gantry.v1.Object
 	0,  // 2: gantry.v1.ListRequest.consistency:type_name -> gantry.v1.Consistency
-	18, // 3: gantry.v1.ListResponse.items:type_name -> gantry.v1.Object
-	18, // 4: gantry.v1.CreateRequest.object:type_name -> gantry.v1.Object
-	18, // 5: gantry.v1.CreateResponse.object:type_name -> gantry.v1.Object
-	18, // 6: gantry.v1.UpdateRequest.object:type_name -> gantry.v1.Object
-	18, // 7: gantry.v1.UpdateResponse.object:type_name -> gantry.v1.Object
-	18, // 8: gantry.v1.UpdateStatusRequest.object:type_name -> gantry.v1.Object
-	18, // 9: gantry.v1.UpdateStatusResponse.object:type_name -> gantry.v1.Object
+	25, // 3: gantry.v1.ListResponse.items:type_name -> gantry.v1.Object
+	25, // 4: gantry.v1.CreateRequest.object:type_name -> gantry.v1.Object
+	25, // 5: gantry.v1.CreateResponse.object:type_name -> gantry.v1.Object
+	25, // 6: gantry.v1.UpdateRequest.object:type_name -> gantry.v1.Object
+	25, // 7: gantry.v1.UpdateResponse.object:type_name -> gantry.v1.Object
+	25, // 8: gantry.v1.UpdateStatusRequest.object:type_name -> gantry.v1.Object
+	25, // 9: gantry.v1.UpdateStatusResponse.object:type_name -> gantry.v1.Object
 	12, // 10: gantry.v1.DeleteRequest.preconditions:type_name -> gantry.v1.Preconditions
-	18, // 11: gantry.v1.DeleteResponse.object:type_name -> gantry.v1.Object
+	25, // 11: gantry.v1.DeleteResponse.object:type_name -> gantry.v1.Object
 	1,  // 12: gantry.v1.WatchEvent.type:type_name -> gantry.v1.WatchEventType
-	18, // 13: gantry.v1.WatchEvent.object:type_name -> gantry.v1.Object
+	25, // 13: gantry.v1.WatchEvent.object:type_name -> gantry.v1.Object
 	16, // 14: gantry.v1.WatchResponse.events:type_name -> gantry.v1.WatchEvent
-	2,  // 15: gantry.v1.ResourceService.Get:input_type -> gantry.v1.GetRequest
-	4,  // 16: gantry.v1.ResourceService.List:input_type -> gantry.v1.ListRequest
-	6,  // 17: gantry.v1.ResourceService.Create:input_type -> gantry.v1.CreateRequest
-	8,  // 18: gantry.v1.ResourceService.Update:input_type -> gantry.v1.UpdateRequest
-	10, // 19: gantry.v1.ResourceService.UpdateStatus:input_type -> gantry.v1.UpdateStatusRequest
-	13, // 20: gantry.v1.ResourceService.Delete:input_type -> gantry.v1.DeleteRequest
-	15, // 21: gantry.v1.ResourceService.Watch:input_type -> gantry.v1.WatchRequest
-	3,  // 22: gantry.v1.ResourceService.Get:output_type -> gantry.v1.GetResponse
-	5,  // 23: gantry.v1.ResourceService.List:output_type -> gantry.v1.ListResponse
-	7,  // 24: gantry.v1.ResourceService.Create:output_type -> gantry.v1.CreateResponse
-	9,  // 25: gantry.v1.ResourceService.Update:output_type -> gantry.v1.UpdateResponse
-	11, // 26: gantry.v1.ResourceService.UpdateStatus:output_type -> gantry.v1.UpdateStatusResponse
-	14, // 27: gantry.v1.ResourceService.Delete:output_type -> gantry.v1.DeleteResponse
-	17, // 28: gantry.v1.ResourceService.Watch:output_type -> gantry.v1.WatchResponse
-	22, // [22:29] is the sub-list for method output_type
-	15, // [15:22] is the sub-list for method input_type
-	15, // [15:15] is the sub-list for extension type_name
-	15, // [15:15] is the sub-list for extension extendee
-	0,  // [0:15] is the sub-list for field type_name
+	18, // 15: gantry.v1.BindRequest.bindings:type_name -> gantry.v1.Binding
+	24, // 16: gantry.v1.BindResponse.results:type_name -> gantry.v1.BatchResult
+	25, // 17: gantry.v1.BatchOp.create:type_name -> gantry.v1.Object
+	25, // 18: gantry.v1.BatchOp.update:type_name -> gantry.v1.Object
+	25, // 19: gantry.v1.BatchOp.update_status:type_name -> gantry.v1.Object
+	13, // 20: gantry.v1.BatchOp.delete:type_name -> gantry.v1.DeleteRequest
+	21, // 21: gantry.v1.BatchRequest.ops:type_name -> gantry.v1.BatchOp
+	24, // 22: gantry.v1.BatchResponse.results:type_name -> gantry.v1.BatchResult
+	25, // 23: gantry.v1.BatchResult.object:type_name -> gantry.v1.Object
+	2,  // 24: gantry.v1.ResourceService.Get:input_type -> gantry.v1.GetRequest
+	4,  // 25: gantry.v1.ResourceService.List:input_type -> gantry.v1.ListRequest
+	6,  // 26: gantry.v1.ResourceService.Create:input_type -> gantry.v1.CreateRequest
+	8,  // 27: gantry.v1.ResourceService.Update:input_type -> gantry.v1.UpdateRequest
+	10, // 28: gantry.v1.ResourceService.UpdateStatus:input_type -> gantry.v1.UpdateStatusRequest
+	13, // 29: gantry.v1.ResourceService.Delete:input_type -> gantry.v1.DeleteRequest
+	19, // 30: gantry.v1.ResourceService.Bind:input_type -> gantry.v1.BindRequest
+	22, // 31: gantry.v1.ResourceService.Batch:input_type -> gantry.v1.BatchRequest
+	15, // 32: gantry.v1.ResourceService.Watch:input_type -> gantry.v1.WatchRequest
+	3,  // 33: gantry.v1.ResourceService.Get:output_type -> gantry.v1.GetResponse
+	5,  // 34: gantry.v1.ResourceService.List:output_type -> gantry.v1.ListResponse
+	7,  // 35: gantry.v1.ResourceService.Create:output_type -> gantry.v1.CreateResponse
+	9,  // 36: gantry.v1.ResourceService.Update:output_type -> gantry.v1.UpdateResponse
+	11, // 37: gantry.v1.ResourceService.UpdateStatus:output_type -> gantry.v1.UpdateStatusResponse
+	14, // 38: gantry.v1.ResourceService.Delete:output_type -> gantry.v1.DeleteResponse
+	20, // 39: gantry.v1.ResourceService.Bind:output_type -> gantry.v1.BindResponse
+	23, // 40: gantry.v1.ResourceService.Batch:output_type -> gantry.v1.BatchResponse
+	17, // 41: gantry.v1.ResourceService.Watch:output_type -> gantry.v1.WatchResponse
+	33, // [33:42] is the sub-list for method output_type
+	24, // [24:33] is the sub-list for method input_type
+	24, // [24:24] is the sub-list for extension type_name
+	24, // [24:24] is the sub-list for extension extendee
+	0,  // [0:24] is the sub-list for field type_name
 }
 
 func init() { file_gantry_v1_resource_service_proto_init() }
@@ -1262,13 +1736,19 @@ func file_gantry_v1_resource_service_proto_init() {
 	file_gantry_v1_object_proto_init()
 	file_gantry_v1_resource_service_proto_msgTypes[3].OneofWrappers = []any{}
 	file_gantry_v1_resource_service_proto_msgTypes[11].OneofWrappers = []any{}
+	file_gantry_v1_resource_service_proto_msgTypes[19].OneofWrappers = []any{
+		(*BatchOp_Create)(nil),
+		(*BatchOp_Update)(nil),
+		(*BatchOp_UpdateStatus)(nil),
+		(*BatchOp_Delete)(nil),
+	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_gantry_v1_resource_service_proto_rawDesc), len(file_gantry_v1_resource_service_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   16,
+			NumMessages:   23,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -25,6 +25,8 @@ const (
 	ResourceService_Update_FullMethodName       = "/gantry.v1.ResourceService/Update"
 	ResourceService_UpdateStatus_FullMethodName = "/gantry.v1.ResourceService/UpdateStatus"
 	ResourceService_Delete_FullMethodName       = "/gantry.v1.ResourceService/Delete"
+	ResourceService_Bind_FullMethodName         = "/gantry.v1.ResourceService/Bind"
+	ResourceService_Batch_FullMethodName        = "/gantry.v1.ResourceService/Batch"
 	ResourceService_Watch_FullMethodName        = "/gantry.v1.ResourceService/Watch"
 )
 
@@ -43,6 +45,13 @@ type ResourceServiceClient interface {
 	// UpdateStatus replaces an object's status; spec and metadata are kept.
 	UpdateStatus(ctx context.Context, in *UpdateStatusRequest, opts ...grpc.CallOption) (*UpdateStatusResponse, error)
 	Delete(ctx context.Context, in *DeleteRequest, opts ...grpc.CallOption) (*DeleteResponse, error)
+	// Bind assigns pods to nodes, each only if it is not bound yet (and its
+	// uid matches, when given). All bindings travel in one Raft entry; each
+	// succeeds or fails on its own.
+	Bind(ctx context.Context, in *BindRequest, opts ...grpc.CallOption) (*BindResponse, error)
+	// Batch applies several independent writes in one Raft entry; each
+	// succeeds or fails on its own, in order.
+	Batch(ctx context.Context, in *BatchRequest, opts ...grpc.CallOption) (*BatchResponse, error)
 	// Watch streams changes after resource_version. Each response holds the
 	// complete changes of one or more writes, never part of one.
 	Watch(ctx context.Context, in *WatchRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[WatchResponse], error)
@@ -116,6 +125,26 @@ func (c *resourceServiceClient) Delete(ctx context.Context, in *DeleteRequest, o
 	return out, nil
 }
 
+func (c *resourceServiceClient) Bind(ctx context.Context, in *BindRequest, opts ...grpc.CallOption) (*BindResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(BindResponse)
+	err := c.cc.Invoke(ctx, ResourceService_Bind_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *resourceServiceClient) Batch(ctx context.Context, in *BatchRequest, opts ...grpc.CallOption) (*BatchResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(BatchResponse)
+	err := c.cc.Invoke(ctx, ResourceService_Batch_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *resourceServiceClient) Watch(ctx context.Context, in *WatchRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[WatchResponse], error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	stream, err := c.cc.NewStream(ctx, &ResourceService_ServiceDesc.Streams[0], ResourceService_Watch_FullMethodName, cOpts...)
@@ -150,6 +179,13 @@ type ResourceServiceServer interface {
 	// UpdateStatus replaces an object's status; spec and metadata are kept.
 	UpdateStatus(context.Context, *UpdateStatusRequest) (*UpdateStatusResponse, error)
 	Delete(context.Context, *DeleteRequest) (*DeleteResponse, error)
+	// Bind assigns pods to nodes, each only if it is not bound yet (and its
+	// uid matches, when given). All bindings travel in one Raft entry; each
+	// succeeds or fails on its own.
+	Bind(context.Context, *BindRequest) (*BindResponse, error)
+	// Batch applies several independent writes in one Raft entry; each
+	// succeeds or fails on its own, in order.
+	Batch(context.Context, *BatchRequest) (*BatchResponse, error)
 	// Watch streams changes after resource_version. Each response holds the
 	// complete changes of one or more writes, never part of one.
 	Watch(*WatchRequest, grpc.ServerStreamingServer[WatchResponse]) error
@@ -180,6 +216,12 @@ func (UnimplementedResourceServiceServer) UpdateStatus(context.Context, *UpdateS
 }
 func (UnimplementedResourceServiceServer) Delete(context.Context, *DeleteRequest) (*DeleteResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method Delete not implemented")
+}
+func (UnimplementedResourceServiceServer) Bind(context.Context, *BindRequest) (*BindResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method Bind not implemented")
+}
+func (UnimplementedResourceServiceServer) Batch(context.Context, *BatchRequest) (*BatchResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method Batch not implemented")
 }
 func (UnimplementedResourceServiceServer) Watch(*WatchRequest, grpc.ServerStreamingServer[WatchResponse]) error {
 	return status.Error(codes.Unimplemented, "method Watch not implemented")
@@ -313,6 +355,42 @@ func _ResourceService_Delete_Handler(srv interface{}, ctx context.Context, dec f
 	return interceptor(ctx, in, info, handler)
 }
 
+func _ResourceService_Bind_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(BindRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ResourceServiceServer).Bind(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ResourceService_Bind_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ResourceServiceServer).Bind(ctx, req.(*BindRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ResourceService_Batch_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(BatchRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ResourceServiceServer).Batch(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ResourceService_Batch_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ResourceServiceServer).Batch(ctx, req.(*BatchRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _ResourceService_Watch_Handler(srv interface{}, stream grpc.ServerStream) error {
 	m := new(WatchRequest)
 	if err := stream.RecvMsg(m); err != nil {
@@ -354,6 +432,14 @@ var ResourceService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "Delete",
 			Handler:    _ResourceService_Delete_Handler,
+		},
+		{
+			MethodName: "Bind",
+			Handler:    _ResourceService_Bind_Handler,
+		},
+		{
+			MethodName: "Batch",
+			Handler:    _ResourceService_Batch_Handler,
 		},
 	},
 	Streams: []grpc.StreamDesc{

@@ -97,7 +97,7 @@ func (s *Service) Delete(ctx context.Context, req *gantryv1.DeleteRequest) (*gan
 
 // applyOne proposes a single op and returns its stored object.
 func (s *Service) applyOne(ctx context.Context, op *storagev1.Op) (*gantryv1.Object, error) {
-	op.Now = timestamppb.New(s.cfg.Now())
+	op.Now = s.now()
 	res, err := s.raft.Apply(ctx, &storagev1.Command{Version: 1, Ops: []*storagev1.Op{op}})
 	if err != nil {
 		return nil, err
@@ -143,3 +143,5 @@ func checkEnvelope(o *gantryv1.Object) (*apimeta.Info, error) {
 	}
 	return info, nil
 }
+
+func (s *Service) now() *timestamppb.Timestamp { return timestamppb.New(s.cfg.Now()) }

@@ -28,6 +28,8 @@ func (tx *txn) apply(op *storagev1.Op) Result {
 		return tx.delete(op)
 	case storagev1.OpType_OP_TYPE_SET_MEMBER:
 		return tx.setMember(op)
+	case storagev1.OpType_OP_TYPE_BIND:
+		return tx.bind(op)
 	}
 	return Result{Err: fmt.Errorf("%w: unknown op type %v", ErrBadCommand, op.GetType())}
 }

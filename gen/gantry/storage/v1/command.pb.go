@@ -33,6 +33,8 @@ const (
 	OpType_OP_TYPE_UPDATE_STATUS OpType = 3
 	OpType_OP_TYPE_DELETE        OpType = 4
 	OpType_OP_TYPE_SET_MEMBER    OpType = 5
+	// OP_TYPE_BIND sets a pod's spec.node_name if it is still empty.
+	OpType_OP_TYPE_BIND OpType = 6
 )
 
 // Enum value maps for OpType.
@@ -44,6 +46,7 @@ var (
 		3: "OP_TYPE_UPDATE_STATUS",
 		4: "OP_TYPE_DELETE",
 		5: "OP_TYPE_SET_MEMBER",
+		6: "OP_TYPE_BIND",
 	}
 	OpType_value = map[string]int32{
 		"OP_TYPE_UNSPECIFIED":   0,
@@ -52,6 +55,7 @@ var (
 		"OP_TYPE_UPDATE_STATUS": 3,
 		"OP_TYPE_DELETE":        4,
 		"OP_TYPE_SET_MEMBER":    5,
+		"OP_TYPE_BIND":          6,
 	}
 )
 
@@ -158,8 +162,10 @@ type Op struct {
 	// Member is the master to record (OP_TYPE_SET_MEMBER).
 	Member             *MemberInfo `protobuf:"bytes,9,opt,name=member,proto3" json:"member,omitempty"`
 	GracePeriodSeconds *int64      `protobuf:"varint,10,opt,name=grace_period_seconds,json=gracePeriodSeconds,proto3,oneof" json:"grace_period_seconds,omitempty"`
-	unknownFields      protoimpl.UnknownFields
-	sizeCache          protoimpl.SizeCache
+	// NodeName is the node to bind to (OP_TYPE_BIND).
+	NodeName      string `protobuf:"bytes,11,opt,name=node_name,json=nodeName,proto3" json:"node_name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Op) Reset() {
@@ -260,6 +266,13 @@ func (x *Op) GetGracePeriodSeconds() int64 {
 		return *x.GracePeriodSeconds
 	}
 	return 0
+}
+
+func (x *Op) GetNodeName() string {
+	if x != nil {
+		return x.NodeName
+	}
+	return ""
 }
 
 // MemberInfo is what the store keeps about a master.
@@ -399,7 +412,7 @@ const file_gantry_storage_v1_command_proto_rawDesc = "" +
 	"\x1fgantry/storage/v1/command.proto\x12\x11gantry.storage.v1\x1a\x16gantry/v1/object.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"L\n" +
 	"\aCommand\x12\x18\n" +
 	"\aversion\x18\x01 \x01(\rR\aversion\x12'\n" +
-	"\x03ops\x18\x02 \x03(\v2\x15.gantry.storage.v1.OpR\x03ops\"\xb0\x03\n" +
+	"\x03ops\x18\x02 \x03(\v2\x15.gantry.storage.v1.OpR\x03ops\"\xcd\x03\n" +
 	"\x02Op\x12-\n" +
 	"\x04type\x18\x01 \x01(\x0e2\x19.gantry.storage.v1.OpTypeR\x04type\x12)\n" +
 	"\x06object\x18\x02 \x01(\v2\x11.gantry.v1.ObjectR\x06object\x12\x12\n" +
@@ -412,7 +425,8 @@ const file_gantry_storage_v1_command_proto_rawDesc = "" +
 	"\x03now\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\x03now\x125\n" +
 	"\x06member\x18\t \x01(\v2\x1d.gantry.storage.v1.MemberInfoR\x06member\x125\n" +
 	"\x14grace_period_seconds\x18\n" +
-	" \x01(\x03H\x00R\x12gracePeriodSeconds\x88\x01\x01B\x17\n" +
+	" \x01(\x03H\x00R\x12gracePeriodSeconds\x88\x01\x01\x12\x1b\n" +
+	"\tnode_name\x18\v \x01(\tR\bnodeNameB\x17\n" +
 	"\x15_grace_period_seconds\"`\n" +
 	"\n" +
 	"MemberInfo\x12\x0e\n" +
@@ -424,14 +438,15 @@ const file_gantry_storage_v1_command_proto_rawDesc = "" +
 	"\x0eformat_version\x18\x01 \x01(\rR\rformatVersion\x12\x1a\n" +
 	"\brevision\x18\x02 \x01(\x04R\brevision\x12!\n" +
 	"\fobject_count\x18\x03 \x01(\x04R\vobjectCount\x127\n" +
-	"\amembers\x18\x04 \x03(\v2\x1d.gantry.storage.v1.MemberInfoR\amembers*\x90\x01\n" +
+	"\amembers\x18\x04 \x03(\v2\x1d.gantry.storage.v1.MemberInfoR\amembers*\xa2\x01\n" +
 	"\x06OpType\x12\x17\n" +
 	"\x13OP_TYPE_UNSPECIFIED\x10\x00\x12\x12\n" +
 	"\x0eOP_TYPE_CREATE\x10\x01\x12\x12\n" +
 	"\x0eOP_TYPE_UPDATE\x10\x02\x12\x19\n" +
 	"\x15OP_TYPE_UPDATE_STATUS\x10\x03\x12\x12\n" +
 	"\x0eOP_TYPE_DELETE\x10\x04\x12\x16\n" +
-	"\x12OP_TYPE_SET_MEMBER\x10\x05B<Z:github.com/gantryio/gantry/gen/gantry/storage/v1;storagev1b\x06proto3"
+	"\x12OP_TYPE_SET_MEMBER\x10\x05\x12\x10\n" +
+	"\fOP_TYPE_BIND\x10\x06B<Z:github.com/gantryio/gantry/gen/gantry/storage/v1;storagev1b\x06proto3"
 
 var (
 	file_gantry_storage_v1_command_proto_rawDescOnce sync.Once

@@ -1,0 +1,44 @@
+package store
+
+import (
+	"errors"
+	"testing"
+
+	gantryv1 "github.com/gantryio/gantry/gen/gantry/v1"
+	storagev1 "github.com/gantryio/gantry/gen/gantry/storage/v1"
+	"github.com/gantryio/gantry/internal/apimeta"
+)
+
+func TestBind(t *testing.T) {
+	st := New(DefaultConfig())
+	st.Apply(&storagev1.Command{Ops: []*storagev1.Op{
+		{Type: storagev1.OpType_OP_TYPE_CREATE, Object: apimeta.Wrap(&gantryv1.Namespace{Metadata: &gantryv1.ObjectMeta{Name: "default"}})},
+		{Type: storagev1.OpType_OP_TYPE_CREATE, Object: apimeta.Wrap(&gantryv1.Pod{Metadata: &gantryv1.ObjectMeta{Name: "p", Namespace: "default", Uid: "u1"},
+			Spec: &gantryv1.PodSpec{SchedulerName: "default-scheduler"}})},
+	}}, 1)
+	bind := func(node, uid string) *storagev1.Op {
+		return &storagev1.Op{Type: storagev1.OpType_OP_TYPE_BIND, Namespace: "default", Name: "p", NodeName: node, ExpectUid: uid}
+	}
+	// Two binds of one pod in one command: the first wins, the second is a conflict.
+	res := st.Apply(&storagev1.Command{Ops: []*storagev1.Op{bind("n1", "u1"), bind("n2", "")}}, 2)
+	if res[0].Err != nil || res[0].Object.GetPod().GetSpec().GetNodeName() != "n1" {
+		t.Fatalf("first bind = %v, %v", res[0].Object, res[0].Err)
+	}
+	if !errors.Is(res[1].Err, ErrConflict) {
+		t.Fatalf("second bind err = %v, want ErrConflict", res[1].Err)
+	}
+	got, _, _ := st.Get(apimeta.KindPod, "default", "p")
+	if got.GetPod().GetSpec().GetNodeName() != "n1" || got.GetPod().GetSpec().GetSchedulerName() != "default-scheduler" ||
+		apimeta.Meta(got).GetResourceVersion() != "2" || apimeta.Meta(got).GetGeneration() != 2 {
+		t.Fatalf("stored pod after bind: %v", got)
+	}
+	for name, op := range map[string]*storagev1.Op{
+		"wrong uid": {Type: storagev1.OpType_OP_TYPE_BIND, Namespace: "default", Name: "p", NodeName: "n1", ExpectUid: "other"},
+		"missing":   {Type: storagev1.OpType_OP_TYPE_BIND, Namespace: "default", Name: "q", NodeName: "n1"},
+		"no node":   {Type: storagev1.OpType_OP_TYPE_BIND, Namespace: "default", Name: "p"},
+	} {
+		if r := st.Apply(&storagev1.Command{Ops: []*storagev1.Op{op}}, 3); r[0].Err == nil {
+			t.Errorf("%s: bind succeeded", name)
+		}
+	}
+}
