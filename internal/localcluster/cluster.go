@@ -27,8 +27,12 @@ type Config struct {
 	// Host is the loopback address every component binds.
 	Host string
 	// BasePort: master i (from 0) serves gRPC on BasePort+i, Raft on
-	// BasePort+100+i and HTTP on BasePort+200+i.
+	// BasePort+100+i and HTTP on BasePort+200+i. Zero picks free ports
+	// (see FreePorts), so clusters never collide with each other.
 	BasePort int
+	// Ports, when set, gives every master's ports explicitly (one entry per
+	// master) and overrides BasePort.
+	Ports []Ports
 	// ReadyTimeout bounds WaitReady.
 	ReadyTimeout time.Duration
 	// LogLevel is passed to every child.
@@ -42,9 +46,15 @@ func DefaultConfig() Config {
 	return Config{Masters: 3, Host: "127.0.0.1", BasePort: 7001, ReadyTimeout: 60 * time.Second, LogLevel: "info"}
 }
 
+// Ports are one master's ports on Config.Host.
+type Ports struct {
+	GRPC, Raft, HTTP int
+}
+
 // Cluster is a running local cluster.
 type Cluster struct {
 	cfg     Config
+	ports   []Ports
 	Masters []*Proc
 }
 
@@ -63,24 +73,132 @@ func New(cfg Config) (*Cluster, error) {
 	if cfg.DataDir == "" {
 		return nil, errors.New("data dir is required")
 	}
-	c := &Cluster{cfg: cfg}
-	var peers []string
-	for i := 0; i < cfg.Masters; i++ {
-		peers = append(peers, fmt.Sprintf("%s=%s", masterID(i), c.addr(cfg.BasePort+100+i)))
+	if cfg.Host == "" {
+		cfg.Host = "127.0.0.1"
 	}
-	for i := 0; i < cfg.Masters; i++ {
-		id := masterID(i)
-		args := []string{"apiserver", "--id", id,
-			"--data-dir", filepath.Join(cfg.DataDir, id),
-			"--listen", c.addr(cfg.BasePort + i),
-			"--raft-listen", c.addr(cfg.BasePort + 100 + i),
-			"--http-listen", c.addr(cfg.BasePort + 200 + i),
-			"--initial-cluster", strings.Join(peers, ","),
-			"--log-level", cfg.LogLevel}
-		args = append(args, cfg.MasterArgs...)
-		c.Masters = append(c.Masters, &Proc{Name: id, Binary: cfg.Binary, Args: args, LogPath: filepath.Join(cfg.DataDir, "logs", id+".log")})
+	if cfg.LogLevel == "" {
+		cfg.LogLevel = "info"
+	}
+	if cfg.ReadyTimeout <= 0 {
+		cfg.ReadyTimeout = DefaultConfig().ReadyTimeout
+	}
+	ports, err := cfg.masterPorts()
+	if err != nil {
+		return nil, err
+	}
+	c := &Cluster{cfg: cfg, ports: ports}
+	var peers []string
+	for i, p := range ports {
+		peers = append(peers, fmt.Sprintf("%s=%s", masterID(i), c.addr(p.Raft)))
+	}
+	for i := range ports {
+		c.Masters = append(c.Masters, c.newMaster(i, "--initial-cluster", strings.Join(peers, ",")))
 	}
 	return c, nil
+}
+
+// masterPorts resolves every master's ports: explicit, from BasePort, or free.
+func (cfg Config) masterPorts() ([]Ports, error) {
+	switch {
+	case len(cfg.Ports) > 0:
+		if len(cfg.Ports) != cfg.Masters {
+			return nil, fmt.Errorf("ports: %d entries for %d masters", len(cfg.Ports), cfg.Masters)
+		}
+		return append([]Ports(nil), cfg.Ports...), nil
+	case cfg.BasePort == 0:
+		return FreePorts(cfg.Host, cfg.Masters)
+	case cfg.BasePort < 0 || cfg.BasePort+200+cfg.Masters > 65536:
+		return nil, fmt.Errorf("base port %d: out of range", cfg.BasePort)
+	}
+	out := make([]Ports, cfg.Masters)
+	for i := range out {
+		out[i] = Ports{GRPC: cfg.BasePort + i, Raft: cfg.BasePort + 100 + i, HTTP: cfg.BasePort + 200 + i}
+	}
+	return out, nil
+}
+
+// FreePorts returns n sets of distinct ports that were free on host a
+// moment ago (the kernel picks them; all are held open together so none
+// repeats).
+func FreePorts(host string, n int) ([]Ports, error) {
+	ls := make([]net.Listener, 0, 3*n)
+	defer func() {
+		for _, l := range ls {
+			_ = l.Close()
+		}
+	}()
+	next := func() (int, error) {
+		l, err := net.Listen("tcp", net.JoinHostPort(host, "0"))
+		if err != nil {
+			return 0, fmt.Errorf("find a free port on %s: %w", host, err)
+		}
+		ls = append(ls, l)
+		return l.Addr().(*net.TCPAddr).Port, nil
+	}
+	out := make([]Ports, n)
+	for i := range out {
+		for _, p := range []*int{&out[i].GRPC, &out[i].Raft, &out[i].HTTP} {
+			var err error
+			if *p, err = next(); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return out, nil
+}
+
+// newMaster prepares master i (its ports are c.ports[i]); how it finds
+// its cluster (--initial-cluster or --join) is in how.
+func (c *Cluster) newMaster(i int, how ...string) *Proc {
+	id := masterID(i)
+	p := c.ports[i]
+	args := []string{"apiserver", "--id", id,
+		"--data-dir", filepath.Join(c.cfg.DataDir, id),
+		"--listen", c.addr(p.GRPC),
+		"--raft-listen", c.addr(p.Raft),
+		"--http-listen", c.addr(p.HTTP)}
+	args = append(args, how...)
+	args = append(args, "--log-level", c.cfg.LogLevel)
+	args = append(args, c.cfg.MasterArgs...)
+	return &Proc{Name: id, Binary: c.cfg.Binary, Args: args, LogPath: filepath.Join(c.LogDir(), id+".log")}
+}
+
+// AddMaster starts one more master that joins the running cluster through
+// the current masters (gantry apiserver --join). ports nil picks free
+// ports when the cluster has them, else the next ones after BasePort.
+// Wait for it with the ClusterService (its Status lists the new member).
+func (c *Cluster) AddMaster(ports *Ports) (*Proc, error) {
+	i := len(c.Masters)
+	switch {
+	case ports != nil:
+		c.ports = append(c.ports, *ports)
+	case c.cfg.BasePort != 0 && len(c.cfg.Ports) == 0:
+		b := c.cfg.BasePort
+		c.ports = append(c.ports, Ports{GRPC: b + i, Raft: b + 100 + i, HTTP: b + 200 + i})
+	default:
+		free, err := FreePorts(c.cfg.Host, 1)
+		if err != nil {
+			return nil, err
+		}
+		c.ports = append(c.ports, free[0])
+	}
+	p := c.newMaster(i, "--join", strings.Join(c.Servers(), ","))
+	if err := p.Start(); err != nil {
+		c.ports = c.ports[:i]
+		return nil, err
+	}
+	c.Masters = append(c.Masters, p)
+	return p, nil
+}
+
+// Master returns the master with the given id (m1, m2, ...), or nil.
+func (c *Cluster) Master(id string) *Proc {
+	for _, p := range c.Masters {
+		if p.Name == id {
+			return p
+		}
+	}
+	return nil
 }
 
 func masterID(i int) string { return "m" + strconv.Itoa(i+1) }
@@ -89,18 +207,23 @@ func (c *Cluster) addr(port int) string { return net.JoinHostPort(c.cfg.Host, st
 
 // Servers returns the masters' gRPC addresses.
 func (c *Cluster) Servers() []string {
-	var out []string
-	for i := range c.Masters {
-		out = append(out, c.addr(c.cfg.BasePort+i))
-	}
-	return out
+	return c.addrs(func(p Ports) int { return p.GRPC })
+}
+
+// RaftAddrs returns the masters' Raft peer addresses.
+func (c *Cluster) RaftAddrs() []string {
+	return c.addrs(func(p Ports) int { return p.Raft })
 }
 
 // HTTPAddrs returns the masters' HTTP addresses.
 func (c *Cluster) HTTPAddrs() []string {
-	var out []string
+	return c.addrs(func(p Ports) int { return p.HTTP })
+}
+
+func (c *Cluster) addrs(port func(Ports) int) []string {
+	out := make([]string, 0, len(c.Masters))
 	for i := range c.Masters {
-		out = append(out, c.addr(c.cfg.BasePort+200+i))
+		out = append(out, c.addr(port(c.ports[i])))
 	}
 	return out
 }

@@ -64,6 +64,17 @@ func (p *Proc) exited() bool {
 	}
 }
 
+// ExitCode returns the exit code of the last run and whether it has
+// exited; a process ended by a signal reports -1.
+func (p *Proc) ExitCode() (int, bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.cmd == nil || !p.exited() {
+		return 0, false
+	}
+	return p.cmd.ProcessState.ExitCode(), true
+}
+
 // Running reports whether the process is alive.
 func (p *Proc) Running() bool {
 	p.mu.Lock()

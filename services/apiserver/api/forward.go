@@ -9,6 +9,7 @@ import (
 
 	gantryv1 "github.com/gantryio/gantry/gen/gantry/v1"
 	"github.com/gantryio/gantry/internal/apistatus"
+	"github.com/gantryio/gantry/services/apiserver/raftnode"
 	"github.com/gantryio/gantry/services/apiserver/store"
 	"go.uber.org/zap"
 	"google.golang.org/grpc"
@@ -57,7 +58,7 @@ func (f *forwarder) do(ctx context.Context, local func(context.Context) error, c
 		if err == nil {
 			err = call(metadata.AppendToOutgoingContext(ctx, apistatus.Forwarded, f.raft.ID()), conn)
 			if !notSent(err) {
-				return err
+				return lostInTransit(err)
 			}
 		}
 		if time.Now().After(deadline) || ctx.Err() != nil {
@@ -78,6 +79,17 @@ func notSent(err error) bool {
 	}
 	st, _ := status.FromError(err)
 	return st.Code() == codes.Unavailable && apistatus.Reason(err) == "" && strings.Contains(st.Message(), "connection refused")
+}
+
+// lostInTransit turns an UNAVAILABLE without a reason into
+// ErrOutcomeUnknown. The leader's own answers always say whether they
+// applied, so such an error came from the connection to the leader (it
+// went away mid-call) and the call may or may not have been applied.
+func lostInTransit(err error) error {
+	if status.Code(err) == codes.Unavailable && apistatus.Reason(err) == "" {
+		return fmt.Errorf("%w: the leader went away before answering a forwarded call: %v", raftnode.ErrOutcomeUnknown, err)
+	}
+	return err
 }
 
 func (f *forwarder) waitForChange(ctx context.Context) {

@@ -3,8 +3,8 @@ package store
 import (
 	"fmt"
 
-	gantryv1 "github.com/gantryio/gantry/gen/gantry/v1"
 	storagev1 "github.com/gantryio/gantry/gen/gantry/storage/v1"
+	gantryv1 "github.com/gantryio/gantry/gen/gantry/v1"
 	"github.com/gantryio/gantry/internal/apimeta"
 	"google.golang.org/protobuf/proto"
 )

@@ -4,8 +4,8 @@ import (
 	"errors"
 	"testing"
 
-	gantryv1 "github.com/gantryio/gantry/gen/gantry/v1"
 	storagev1 "github.com/gantryio/gantry/gen/gantry/storage/v1"
+	gantryv1 "github.com/gantryio/gantry/gen/gantry/v1"
 	"github.com/gantryio/gantry/internal/apimeta"
 )
 
