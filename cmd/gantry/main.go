@@ -24,8 +24,17 @@ func main() {
 	root.PersistentFlags().String("log-level", "info", "log level: debug, info, warn, error")
 	root.PersistentFlags().String("log-format", "console", "log format: console or json")
 	root.AddCommand(apiserverCmd(), upCmd(), versionCmd())
+	for _, c := range registered {
+		root.AddCommand(c())
+	}
 	if err := root.ExecuteContext(ctx); err != nil {
 		fmt.Fprintln(os.Stderr, "gantry:", err)
 		os.Exit(1)
 	}
 }
+
+// registered holds subcommands that add themselves from their own files
+// (func init() { register(fooCmd) }), so new components need no edit here.
+var registered []func() *cobra.Command
+
+func register(c func() *cobra.Command) { registered = append(registered, c) }
