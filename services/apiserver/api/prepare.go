@@ -13,6 +13,11 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 )
 
+// propagationFinalizers are what Kubernetes adds for each deletion
+// propagation policy: the garbage collector orphans or deletes the
+// dependents, then removes the finalizer. Background adds none.
+var propagationFinalizers = map[string][]string{"Orphan": {"orphan"}, "Foreground": {"foregroundDeletion"}}
+
 // protectedNamespaces exist from bootstrap and may not be deleted.
 var protectedNamespaces = map[string]bool{"default": true, "gantry-system": true, "gantry-node-lease": true}
 
@@ -103,7 +108,8 @@ func (s *Service) prepareDelete(req *gantryv1.DeleteRequest) (*storagev1.Op, err
 		return nil, fmt.Errorf("%w: preconditions.resourceVersion: Invalid value: must be a decimal number", errInvalid)
 	}
 	return &storagev1.Op{Type: storagev1.OpType_OP_TYPE_DELETE, Kind: info.Name, Namespace: ns, Name: req.GetName(),
-		ExpectUid: req.GetPreconditions().GetUid(), ExpectResourceVersion: rv, GracePeriodSeconds: req.GracePeriodSeconds}, nil
+		ExpectUid: req.GetPreconditions().GetUid(), ExpectResourceVersion: rv, GracePeriodSeconds: req.GracePeriodSeconds,
+		AddFinalizers: propagationFinalizers[req.GetPropagationPolicy()]}, nil
 }
 
 // randomSuffix is five characters, as Kubernetes appends to generateName,

@@ -42,3 +42,37 @@ func TestBind(t *testing.T) {
 		}
 	}
 }
+
+func TestDeleteAddsPropagationFinalizers(t *testing.T) {
+	st := New(DefaultConfig())
+	rs := func(name string) *storagev1.Op {
+		return &storagev1.Op{Type: storagev1.OpType_OP_TYPE_CREATE, Object: apimeta.Wrap(&gantryv1.ReplicaSet{
+			Metadata: &gantryv1.ObjectMeta{Name: name, Namespace: "default"}})}
+	}
+	st.Apply(&storagev1.Command{Ops: []*storagev1.Op{
+		{Type: storagev1.OpType_OP_TYPE_CREATE, Object: apimeta.Wrap(&gantryv1.Namespace{Metadata: &gantryv1.ObjectMeta{Name: "default"}})},
+		rs("a"), rs("b"),
+	}}, 1)
+	del := func(name string, add ...string) Result {
+		return st.Apply(&storagev1.Command{Ops: []*storagev1.Op{{Type: storagev1.OpType_OP_TYPE_DELETE, Kind: "ReplicaSet",
+			Namespace: "default", Name: name, AddFinalizers: add}}}, st.Revision()+1)[0]
+	}
+	r := del("a", "orphan")
+	m := apimeta.Meta(r.Object)
+	if r.Err != nil || m.GetDeletionTimestamp() == nil || len(m.GetFinalizers()) != 1 || m.GetFinalizers()[0] != "orphan" {
+		t.Fatalf("orphan delete: %v %v", r.Object, r.Err)
+	}
+	if _, _, err := st.Get("ReplicaSet", "default", "a"); err != nil {
+		t.Fatal("orphan delete removed the object; the finalizer must keep it for the garbage collector")
+	}
+	// A second delete does not add the finalizer twice.
+	if r := del("a", "orphan"); len(apimeta.Meta(r.Object).GetFinalizers()) != 1 {
+		t.Fatalf("finalizers after a second delete: %v", apimeta.Meta(r.Object).GetFinalizers())
+	}
+	if r := del("b"); r.Err != nil {
+		t.Fatal(r.Err)
+	}
+	if _, _, err := st.Get("ReplicaSet", "default", "b"); !errors.Is(err, ErrNotFound) {
+		t.Fatal("background delete kept the object")
+	}
+}

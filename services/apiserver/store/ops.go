@@ -2,6 +2,7 @@ package store
 
 import (
 	"fmt"
+	"slices"
 
 	storagev1 "github.com/gantryio/gantry/gen/gantry/storage/v1"
 	gantryv1 "github.com/gantryio/gantry/gen/gantry/v1"
@@ -106,6 +107,14 @@ func (tx *txn) delete(op *storagev1.Op) Result {
 // deleteObject removes old, or marks it for deletion when finalizers or a
 // graceful pod shutdown must run first.
 func (tx *txn) deleteObject(info *apimeta.Info, key string, old *gantryv1.Object, op *storagev1.Op) *gantryv1.Object {
+	stored := old
+	add := missingFinalizers(apimeta.Meta(old), op.GetAddFinalizers())
+	if len(add) > 0 && apimeta.Meta(old).GetDeletionTimestamp() == nil && info.Name != apimeta.KindNamespace {
+		// Propagation finalizers go on with the deletion mark, atomically.
+		obj, meta := withNewMeta(old)
+		meta.Finalizers = append(meta.Finalizers, add...)
+		old = obj
+	}
 	oldMeta := apimeta.Meta(old)
 	grace := gracePeriod(old, op)
 	if len(oldMeta.GetFinalizers()) == 0 && grace == 0 && !(info.Name == apimeta.KindNamespace && tx.namespaceHasObjects(oldMeta.GetName())) {
@@ -126,7 +135,7 @@ func (tx *txn) deleteObject(info *apimeta.Info, key string, old *gantryv1.Object
 	// Record the grace even when it is 0: a forced delete of a pod that
 	// finalizers still hold must let the last finalizer's removal remove it.
 	meta.DeletionGracePeriodSeconds = &grace
-	tx.put(info, key, obj, old)
+	tx.put(info, key, obj, stored)
 	return obj
 }
 
@@ -158,4 +167,15 @@ func (tx *txn) graceful(o *gantryv1.Object) bool {
 func podFinished(p *gantryv1.Pod) bool {
 	ph := p.GetStatus().GetPhase()
 	return ph == "Succeeded" || ph == "Failed"
+}
+
+// missingFinalizers returns the names in add that m does not have yet.
+func missingFinalizers(m *gantryv1.ObjectMeta, add []string) []string {
+	var out []string
+	for _, f := range add {
+		if !slices.Contains(m.GetFinalizers(), f) && !slices.Contains(out, f) {
+			out = append(out, f)
+		}
+	}
+	return out
 }

@@ -163,7 +163,10 @@ type Op struct {
 	Member             *MemberInfo `protobuf:"bytes,9,opt,name=member,proto3" json:"member,omitempty"`
 	GracePeriodSeconds *int64      `protobuf:"varint,10,opt,name=grace_period_seconds,json=gracePeriodSeconds,proto3,oneof" json:"grace_period_seconds,omitempty"`
 	// NodeName is the node to bind to (OP_TYPE_BIND).
-	NodeName      string `protobuf:"bytes,11,opt,name=node_name,json=nodeName,proto3" json:"node_name,omitempty"`
+	NodeName string `protobuf:"bytes,11,opt,name=node_name,json=nodeName,proto3" json:"node_name,omitempty"`
+	// AddFinalizers are added, with the deletion mark, by a delete
+	// ("orphan" or "foregroundDeletion" for the garbage collector).
+	AddFinalizers []string `protobuf:"bytes,12,rep,name=add_finalizers,json=addFinalizers,proto3" json:"add_finalizers,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -273,6 +276,13 @@ func (x *Op) GetNodeName() string {
 		return x.NodeName
 	}
 	return ""
+}
+
+func (x *Op) GetAddFinalizers() []string {
+	if x != nil {
+		return x.AddFinalizers
+	}
+	return nil
 }
 
 // MemberInfo is what the store keeps about a master.
@@ -412,7 +422,7 @@ const file_gantry_storage_v1_command_proto_rawDesc = "" +
 	"\x1fgantry/storage/v1/command.proto\x12\x11gantry.storage.v1\x1a\x16gantry/v1/object.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"L\n" +
 	"\aCommand\x12\x18\n" +
 	"\aversion\x18\x01 \x01(\rR\aversion\x12'\n" +
-	"\x03ops\x18\x02 \x03(\v2\x15.gantry.storage.v1.OpR\x03ops\"\xcd\x03\n" +
+	"\x03ops\x18\x02 \x03(\v2\x15.gantry.storage.v1.OpR\x03ops\"\xf4\x03\n" +
 	"\x02Op\x12-\n" +
 	"\x04type\x18\x01 \x01(\x0e2\x19.gantry.storage.v1.OpTypeR\x04type\x12)\n" +
 	"\x06object\x18\x02 \x01(\v2\x11.gantry.v1.ObjectR\x06object\x12\x12\n" +
@@ -426,7 +436,8 @@ const file_gantry_storage_v1_command_proto_rawDesc = "" +
 	"\x06member\x18\t \x01(\v2\x1d.gantry.storage.v1.MemberInfoR\x06member\x125\n" +
 	"\x14grace_period_seconds\x18\n" +
 	" \x01(\x03H\x00R\x12gracePeriodSeconds\x88\x01\x01\x12\x1b\n" +
-	"\tnode_name\x18\v \x01(\tR\bnodeNameB\x17\n" +
+	"\tnode_name\x18\v \x01(\tR\bnodeName\x12%\n" +
+	"\x0eadd_finalizers\x18\f \x03(\tR\raddFinalizersB\x17\n" +
 	"\x15_grace_period_seconds\"`\n" +
 	"\n" +
 	"MemberInfo\x12\x0e\n" +
