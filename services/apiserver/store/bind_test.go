@@ -3,10 +3,12 @@ package store
 import (
 	"errors"
 	"testing"
+	"time"
 
 	storagev1 "github.com/gantryio/gantry/gen/gantry/storage/v1"
 	gantryv1 "github.com/gantryio/gantry/gen/gantry/v1"
 	"github.com/gantryio/gantry/internal/apimeta"
+	"google.golang.org/protobuf/types/known/timestamppb"
 )
 
 func TestBind(t *testing.T) {
@@ -55,7 +57,7 @@ func TestDeleteAddsPropagationFinalizers(t *testing.T) {
 	}}, 1)
 	del := func(name string, add ...string) Result {
 		return st.Apply(&storagev1.Command{Ops: []*storagev1.Op{{Type: storagev1.OpType_OP_TYPE_DELETE, Kind: "ReplicaSet",
-			Namespace: "default", Name: name, AddFinalizers: add}}}, st.Revision()+1)[0]
+			Namespace: "default", Name: name, AddFinalizers: add, Now: timestamppb.New(time.Unix(1700000000, 0))}}}, st.Revision()+1)[0]
 	}
 	r := del("a", "orphan")
 	m := apimeta.Meta(r.Object)
