@@ -2,6 +2,7 @@ package watch
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	gantryv1 "github.com/gantryio/gantry/gen/gantry/v1"
@@ -46,6 +47,11 @@ func (w *watcher) run(ctx context.Context, cur store.Cursor) error {
 		}
 		select {
 		case <-ctx.Done():
+			// The caller's deadline is the outcome (DEADLINE_EXCEEDED at the
+			// edge), not a clean end of the stream; a cancel ends cleanly.
+			if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+				return ctx.Err()
+			}
 			return nil
 		case <-wait:
 		case <-tick:
