@@ -61,8 +61,38 @@ func NewCluster(t testing.TB, n int, opts ...Option) *Cluster {
 		c.Start(m)
 	}
 	t.Cleanup(c.StopAll)
-	c.Leader()
+	c.WaitBootstrapped()
 	return c
+}
+
+// WaitBootstrapped waits (up to 10 s) until a ready leader has written
+// what a new cluster starts with: the default namespace and the API
+// address of every running member. A leader is ready before that, so
+// writes into "default" right after an election can still fail with
+// NOT_FOUND on a brand-new cluster.
+func (c *Cluster) WaitBootstrapped() {
+	c.t.Helper()
+	Eventually(c.t, 10*time.Second, func() error {
+		var leader *Member
+		for _, m := range c.Members {
+			if m.Running && m.srv.IsLeader() {
+				leader = m
+			}
+		}
+		if leader == nil {
+			return errors.New("no ready leader")
+		}
+		st := leader.srv.Store()
+		if _, _, err := st.Get("Namespace", "", "default"); err != nil {
+			return fmt.Errorf("namespace default: %w", err)
+		}
+		for _, m := range c.Members {
+			if info, ok := st.Member(m.ID); m.Running && (!ok || info.GetApiAddress() != m.Cfg.Listen) {
+				return fmt.Errorf("the API address of %s is not registered yet", m.ID)
+			}
+		}
+		return nil
+	})
 }
 
 // Start (re)starts a member with its config and data directory.
