@@ -8,8 +8,8 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
-	gort "runtime"
 	"path/filepath"
+	gort "runtime"
 	"syscall"
 	"time"
 
