@@ -112,17 +112,25 @@ func (s *Service) AddMember(ctx context.Context, req *gantryv1.AddMemberRequest)
 	if req.GetId() == "" || req.GetRaftAddress() == "" || req.GetApiAddress() == "" {
 		return nil, toStatus(fmt.Errorf("%w: id, raft_address and api_address: Required value", errInvalid))
 	}
+	// The members after the change are the leader's: a follower may not
+	// have the new configuration yet.
+	var members []*gantryv1.Member
 	err := s.fwd.do(ctx, func(ctx context.Context) error {
-		return s.addMember(ctx, req)
+		if err := s.addMember(ctx, req); err != nil {
+			return err
+		}
+		var err error
+		members, err = s.members()
+		return err
 	}, func(ctx context.Context, c *grpc.ClientConn) error {
-		_, err := cluster(c).AddMember(ctx, req)
+		resp, err := cluster(c).AddMember(ctx, req)
+		members = resp.GetMembers()
 		return err
 	})
 	if err != nil {
 		return nil, toStatus(err)
 	}
-	members, err := s.members()
-	return &gantryv1.AddMemberResponse{Members: members}, toStatus(err)
+	return &gantryv1.AddMemberResponse{Members: members}, nil
 }
 
 func (s *Service) addMember(ctx context.Context, req *gantryv1.AddMemberRequest) error {
@@ -152,32 +160,65 @@ func (s *Service) RemoveMember(ctx context.Context, req *gantryv1.RemoveMemberRe
 	if req.GetId() == "" {
 		return nil, toStatus(fmt.Errorf("%w: id: Required value", errInvalid))
 	}
+	var members []*gantryv1.Member
 	err := s.fwd.do(ctx, func(ctx context.Context) error {
-		return s.raft.RemoveServer(ctx, req.GetId())
+		if err := s.raft.RemoveServer(ctx, req.GetId()); err != nil {
+			return err
+		}
+		var err error
+		members, err = s.members()
+		return err
 	}, func(ctx context.Context, c *grpc.ClientConn) error {
-		_, err := cluster(c).RemoveMember(ctx, req)
+		resp, err := cluster(c).RemoveMember(ctx, req)
+		members = resp.GetMembers()
 		return err
 	})
 	if err != nil {
 		return nil, toStatus(err)
 	}
-	members, err := s.members()
-	return &gantryv1.RemoveMemberResponse{Members: members}, toStatus(err)
+	return &gantryv1.RemoveMemberResponse{Members: members}, nil
 }
 
 // TransferLeadership hands leadership over.
 func (s *Service) TransferLeadership(ctx context.Context, req *gantryv1.TransferLeadershipRequest) (*gantryv1.TransferLeadershipResponse, error) {
+	var leader string
 	err := s.fwd.do(ctx, func(ctx context.Context) error {
-		return s.raft.TransferLeadership(ctx, req.GetId())
+		if err := s.raft.TransferLeadership(ctx, req.GetId()); err != nil {
+			return err
+		}
+		leader = s.awaitNewLeader(ctx)
+		return nil
 	}, func(ctx context.Context, c *grpc.ClientConn) error {
-		_, err := cluster(c).TransferLeadership(ctx, req)
+		resp, err := cluster(c).TransferLeadership(ctx, req)
+		leader = resp.GetLeaderId()
 		return err
 	})
 	if err != nil {
 		return nil, toStatus(err)
 	}
-	id, _ := s.raft.Leader()
-	return &gantryv1.TransferLeadershipResponse{LeaderId: id}, nil
+	return &gantryv1.TransferLeadershipResponse{LeaderId: leader}, nil
+}
+
+// newLeaderWait bounds how long a master that handed leadership over waits
+// to hear from the new leader before it answers.
+const newLeaderWait = 2 * time.Second
+
+// awaitNewLeader returns the leader this master knows of once it is not
+// this master: right after a transfer the old leader knows none until the
+// new one's first heartbeat. It returns "" if none is known in time.
+func (s *Service) awaitNewLeader(ctx context.Context) string {
+	ctx, cancel := context.WithTimeout(ctx, newLeaderWait)
+	defer cancel()
+	for {
+		if id, _ := s.raft.Leader(); id != "" && id != s.raft.ID() {
+			return id
+		}
+		select {
+		case <-ctx.Done():
+			return ""
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
 }
 
 // ReadIndex answers followers' linearizable-read requests. Leader only.
