@@ -38,7 +38,7 @@ func upCmd() *cobra.Command {
 	f := cmd.Flags()
 	f.IntVar(&cfg.Masters, "masters", cfg.Masters, "number of masters (apiservers)")
 	f.StringVar(&cfg.DataDir, "data-dir", "", "data directory (default ~/.gantry/local)")
-	f.IntVar(&cfg.BasePort, "base-port", cfg.BasePort, "first gRPC port; Raft uses +100, HTTP +200")
+	f.IntVar(&cfg.BasePort, "base-port", cfg.BasePort, "first gRPC port; Raft uses +100, HTTP +200 (0: pick free ports)")
 	f.BoolVar(&fresh, "fresh", false, "delete the data directory first")
 	return cmd
 }
