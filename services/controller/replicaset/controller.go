@@ -93,3 +93,7 @@ func (c *Controller) deleteRS(o *gantryv1.Object) {
 	c.exp.Delete(key)
 	c.queue.Add(key)
 }
+
+// Reconcile syncs the ReplicaSet "namespace/name" once (what a worker
+// does for a key); exposed for tests that step controllers by hand.
+func (c *Controller) Reconcile(ctx context.Context, key string) error { return c.reconcile(ctx, key) }
