@@ -73,6 +73,7 @@ func New(cfg Config, logger *zap.Logger) (*Server, error) {
 	)
 	gantryv1.RegisterResourceServiceServer(s.grpc, s.api)
 	gantryv1.RegisterClusterServiceServer(s.grpc, s.api)
+	gantryv1.RegisterPodServiceServer(s.grpc, s.api.Pods())
 	s.health = health.NewServer()
 	healthpb.RegisterHealthServer(s.grpc, s.health)
 	reflection.Register(s.grpc)
