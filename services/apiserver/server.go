@@ -110,9 +110,7 @@ func (s *Server) Run(ctx context.Context) error {
 			}
 		}()
 	}
-	for _, svc := range []string{"", gantryv1.ResourceService_ServiceDesc.ServiceName, gantryv1.ClusterService_ServiceDesc.ServiceName} {
-		s.health.SetServingStatus(svc, healthpb.HealthCheckResponse_SERVING)
-	}
+	go s.watchHealth(rctx)
 	go s.join(rctx)
 	s.log.Info("apiserver serving", zap.String("grpc", s.Addr()), zap.String("raft", s.cfg.RaftListen), zap.String("http", s.cfg.HTTPListen))
 	var err error
