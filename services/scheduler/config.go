@@ -9,6 +9,7 @@ import (
 	gantryv1 "github.com/gantryio/gantry/gen/gantry/v1"
 	"github.com/gantryio/gantry/internal/informer"
 	"github.com/gantryio/gantry/internal/leaderelect"
+	"github.com/gantryio/gantry/services/scheduler/clock"
 	"github.com/gantryio/gantry/services/scheduler/queue"
 )
 
@@ -101,5 +102,5 @@ type Deps struct {
 	// Client talks to the apiservers (required).
 	Client API
 	// Clock drives the queue's backoff and flushes (nil: the real clock).
-	Clock queue.Clock
+	Clock clock.Clock
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/gantryio/gantry/internal/informer"
 	"github.com/gantryio/gantry/internal/leaderelect"
 	"github.com/gantryio/gantry/services/scheduler/cache"
+	"github.com/gantryio/gantry/services/scheduler/clock"
 	"github.com/gantryio/gantry/services/scheduler/framework"
 	"github.com/gantryio/gantry/services/scheduler/queue"
 	"go.uber.org/zap"
@@ -30,7 +31,7 @@ type Scheduler struct {
 	cfg   Config
 	log   *zap.Logger
 	api   API
-	clock queue.Clock
+	clock clock.Clock
 
 	nodes, pods *informer.Informer
 	cache       *cache.Cache
@@ -63,7 +64,7 @@ func New(cfg Config, deps Deps, logger *zap.Logger) (*Scheduler, error) {
 		logger = zap.NewNop()
 	}
 	if deps.Clock == nil {
-		deps.Clock = queue.RealClock()
+		deps.Clock = clock.Real()
 	}
 	s := &Scheduler{cfg: cfg, log: logger.Named("scheduler"), api: deps.Client, clock: deps.Clock,
 		cache: cache.New(), fw: framework.Default()}

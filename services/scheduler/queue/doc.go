@@ -19,5 +19,5 @@
 // to the unschedulable pool, where it might wait for an event that has
 // already happened.
 //
-// Time comes from an injected Clock, so tests need no sleeps.
+// Time comes from an injected clock.Clock, so tests need no sleeps.
 package queue

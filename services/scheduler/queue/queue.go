@@ -5,6 +5,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/gantryio/gantry/services/scheduler/clock"
 	"github.com/gantryio/gantry/services/scheduler/framework"
 )
 
@@ -12,7 +13,7 @@ import (
 // concurrent use; Pop is meant for one consumer (the scheduling loop).
 type Queue struct {
 	cfg   Config
-	clock Clock
+	clock clock.Clock
 
 	mu            sync.Mutex
 	pods          map[string]*QueuedPod
@@ -28,15 +29,15 @@ type Queue struct {
 }
 
 // New returns an empty queue.
-func New(cfg Config, clock Clock) (*Queue, error) {
+func New(cfg Config, clk clock.Clock) (*Queue, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
-	if clock == nil {
-		clock = RealClock()
+	if clk == nil {
+		clk = clock.Real()
 	}
 	return &Queue{
-		cfg: cfg, clock: clock,
+		cfg: cfg, clock: clk,
 		pods:          map[string]*QueuedPod{},
 		active:        newHeap(byPriority),
 		backoff:       newHeap(byBackoff),

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	gantryv1 "github.com/gantryio/gantry/gen/gantry/v1"
+	"github.com/gantryio/gantry/services/scheduler/clock"
 	"github.com/gantryio/gantry/services/scheduler/framework"
 )
 
@@ -17,9 +18,9 @@ func podInfo(name string, priority int32) *framework.PodInfo {
 	})
 }
 
-func newQueue(t *testing.T) (*Queue, *fakeClock) {
+func newQueue(t *testing.T) (*Queue, *clock.Fake) {
 	t.Helper()
-	c := newFakeClock()
+	c := clock.NewFake()
 	q, err := New(DefaultConfig(), c)
 	if err != nil {
 		t.Fatal(err)

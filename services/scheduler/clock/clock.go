@@ -1,8 +1,11 @@
-package queue
+// Package clock owns the scheduler's notion of time: a Clock interface
+// that tells time and makes timers, the real clock, and a manual Fake for
+// tests, so backoff and flush timers need no sleeps in tests.
+package clock
 
 import "time"
 
-// Clock tells time and makes timers; tests inject a fake one.
+// Clock tells time and makes timers.
 type Clock interface {
 	Now() time.Time
 	NewTimer(d time.Duration) Timer
@@ -14,8 +17,8 @@ type Timer interface {
 	Stop() bool
 }
 
-// RealClock returns the system clock.
-func RealClock() Clock { return realClock{} }
+// Real returns the system clock.
+func Real() Clock { return realClock{} }
 
 type realClock struct{}
 
