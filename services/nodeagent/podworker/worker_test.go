@@ -143,7 +143,9 @@ func (h *harness) step(d time.Duration) {
 	h.clk.Step(d)
 }
 
-func cstate(st *gantryv1.PodStatus, i int) *gantryv1.ContainerStatus { return st.GetContainerStatuses()[i] }
+func cstate(st *gantryv1.PodStatus, i int) *gantryv1.ContainerStatus {
+	return st.GetContainerStatuses()[i]
+}
 
 func condition(st *gantryv1.PodStatus, typ string) string {
 	for _, c := range st.GetConditions() {
