@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"sync"
 
 	gantryv1 "github.com/gantryio/gantry/gen/gantry/v1"
 	"github.com/gantryio/gantry/internal/apimeta"
@@ -25,6 +26,11 @@ type Controller struct {
 	queue   *workqueue.Queue[string]
 	runner  *ctrl.Runner
 	batcher *ctrl.Batcher
+
+	// waiting holds the nodes that found the cluster CIDR full; a release
+	// queues them again.
+	mu      sync.Mutex
+	waiting map[string]struct{}
 }
 
 // New returns a controller and registers its handlers on the Node cache
@@ -49,7 +55,7 @@ func New(cfg Config, deps Deps, logger *zap.Logger) (*Controller, error) {
 		return nil, err
 	}
 	c := &Controller{cfg: cfg, client: deps.Client, nodes: deps.Nodes, log: logger.Named(Name), set: set, queue: q,
-		batcher: ctrl.NewBatcher(deps.Client, 200, 2)}
+		batcher: ctrl.NewBatcher(deps.Client, 200, 2), waiting: map[string]struct{}{}}
 	c.runner = ctrl.NewRunner(Name, q, c.reconcile, c.log)
 	err = deps.Nodes.AddEventHandler(informer.Handler{
 		OnAdd:    c.observe,
@@ -105,8 +111,17 @@ func (c *Controller) observe(o *gantryv1.Object) {
 // forget releases a deleted Node's subnet.
 func (c *Controller) forget(o *gantryv1.Object) {
 	name := o.GetNode().GetMetadata().GetName()
-	if p, ok := c.set.release(name); ok {
-		c.log.Debug("released", zap.String("node", name), zap.Stringer("pod_cidr", p))
+	p, ok := c.set.release(name)
+	if !ok {
+		return
+	}
+	c.log.Debug("released", zap.String("node", name), zap.Stringer("pod_cidr", p))
+	c.mu.Lock()
+	waiting := c.waiting
+	c.waiting = map[string]struct{}{}
+	c.mu.Unlock()
+	for n := range waiting {
+		c.queue.Add(n)
 	}
 }
 
@@ -117,6 +132,18 @@ func (c *Controller) reconcile(ctx context.Context, name string) error {
 		return nil
 	}
 	p, err := c.set.allocate(name)
+	if errors.Is(err, ErrFull) {
+		// Not an error to retry with backoff: the node waits for a release.
+		c.mu.Lock()
+		first := len(c.waiting) == 0
+		c.waiting[name] = struct{}{}
+		c.mu.Unlock()
+		if first {
+			c.log.Warn("cluster CIDR is full; nodes wait for a pod CIDR until one is released",
+				zap.String("cluster_cidr", c.cfg.ClusterCIDR), zap.Int("node_mask_size", c.cfg.NodeMaskSize), zap.String("node", name))
+		}
+		return nil
+	}
 	if err != nil {
 		return fmt.Errorf("allocate a pod CIDR for node %s: %w", name, err)
 	}
