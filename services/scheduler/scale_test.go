@@ -10,6 +10,7 @@ import (
 	gantryv1 "github.com/gantryio/gantry/gen/gantry/v1"
 	"github.com/gantryio/gantry/internal/apimeta"
 	"github.com/gantryio/gantry/internal/testutil"
+	"github.com/gantryio/gantry/services/scheduler/framework"
 )
 
 // TestScale binds GANTRY_SCALE_PODS pods (default 10,000) on
@@ -80,7 +81,8 @@ func TestScale(t *testing.T) {
 	confirmed := time.Since(start)
 	st, _ := r.svc.Status(e.ctx(), &gantryv1.SchedulerServiceStatusRequest{})
 	calls, mean := bindBatches(t, r.s)
-	t.Logf("%d Bind calls, %.1f bindings per call", calls, mean)
+	lo, hi := podsPerNode(r.s)
+	t.Logf("%d Bind calls, %.1f bindings per call; pods per node %d to %d", calls, mean, lo, hi)
 	t.Logf("backlog=%v: %d pods on %d nodes: created in %v, all bound after %v (%.0f pods/s), confirmed by List after %v; conflicts %d",
 		backlog, pods, nodes, created.Round(time.Millisecond), bound.Round(time.Millisecond), float64(pods)/bound.Seconds(),
 		confirmed.Round(time.Millisecond), st.GetBindConflictsTotal())
@@ -126,4 +128,15 @@ func bindBatches(t *testing.T, s *Scheduler) (uint64, float64) {
 		}
 	}
 	return 0, 0
+}
+
+// podsPerNode returns the fewest and most pods on one node.
+func podsPerNode(s *Scheduler) (lo, hi int64) {
+	lo = 1 << 62
+	s.cache.View(func(nodes []*framework.NodeInfo) {
+		for _, n := range nodes {
+			lo, hi = min(lo, n.PodCount()), max(hi, n.PodCount())
+		}
+	})
+	return lo, hi
 }
