@@ -169,14 +169,19 @@ func TestScheduler(t *testing.T) {
 
 	t.Run("never binds twice", func(t *testing.T) {
 		rebinds.check(t)
-		st, err := leader.svc.Status(e.ctx(), &gantryv1.SchedulerServiceStatusRequest{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		// web-0..5, small, after-custom, big, huge.
-		if st.GetScheduledTotal() != 10 || st.GetBindConflictsTotal() != 0 {
-			t.Fatalf("scheduled %d with %d conflicts, want 10 and 0", st.GetScheduledTotal(), st.GetBindConflictsTotal())
-		}
+		// The Bind answer may reach the binder after the informer shows
+		// the pod bound; wait for the count.
+		testutil.Eventually(t, 10*time.Second, func() error {
+			st, err := leader.svc.Status(e.ctx(), &gantryv1.SchedulerServiceStatusRequest{})
+			if err != nil {
+				return err
+			}
+			// web-0..5, small, after-custom, big, huge.
+			if st.GetScheduledTotal() != 10 || st.GetBindConflictsTotal() != 0 {
+				return fmt.Errorf("scheduled %d with %d conflicts, want 10 and 0", st.GetScheduledTotal(), st.GetBindConflictsTotal())
+			}
+			return nil
+		})
 		for _, r := range []*replica{r1, r2} {
 			if r != leader {
 				if st, _ := r.svc.Status(e.ctx(), &gantryv1.SchedulerServiceStatusRequest{}); st.GetScheduledTotal() != 0 {
@@ -187,17 +192,19 @@ func TestScheduler(t *testing.T) {
 	})
 
 	t.Run("losing the lease ends Run with ErrLost", func(t *testing.T) {
-		o, err := e.c.Get(e.ctx(), apimeta.KindLease, "gantry-system", "gantry-scheduler")
-		if err != nil {
-			t.Fatal(err)
-		}
-		if got := o.GetLease().GetSpec().GetHolderIdentity(); got != leader.s.Identity() {
-			t.Fatalf("lease held by %q, want %q", got, leader.s.Identity())
-		}
-		o.GetLease().Spec.HolderIdentity = "usurper"
-		if _, err := e.c.Update(e.ctx(), o); err != nil {
-			t.Fatal(err)
-		}
+		// The leader renews every 200 ms: retry the read-modify-write.
+		testutil.Eventually(t, 10*time.Second, func() error {
+			o, err := e.c.Get(e.ctx(), apimeta.KindLease, "gantry-system", "gantry-scheduler")
+			if err != nil {
+				return err
+			}
+			if got := o.GetLease().GetSpec().GetHolderIdentity(); got != leader.s.Identity() {
+				t.Fatalf("lease held by %q, want %q", got, leader.s.Identity())
+			}
+			o.GetLease().Spec.HolderIdentity = "usurper"
+			_, err = e.c.Update(e.ctx(), o)
+			return err
+		})
 		select {
 		case err := <-leader.done:
 			if !errors.Is(err, leaderelect.ErrLost) {
