@@ -25,6 +25,7 @@ type Manager struct {
 	wg     sync.WaitGroup
 
 	mu      sync.Mutex
+	closed  bool
 	workers map[string]*worker // by pod uid
 }
 
@@ -56,6 +57,9 @@ func New(cfg Config, deps Deps, logger *zap.Logger) *Manager {
 // keep running and a restarted agent adopts them).
 func (m *Manager) Run(ctx context.Context) error {
 	<-ctx.Done()
+	m.mu.Lock()
+	m.closed = true // no worker starts after this: wg.Add never races Wait
+	m.mu.Unlock()
 	m.cancel()
 	m.wg.Wait()
 	return nil
@@ -63,20 +67,25 @@ func (m *Manager) Run(ctx context.Context) error {
 
 // Update hands a pod's newest state to its worker, starting one if needed.
 func (m *Manager) Update(pod *gantryv1.Pod) {
-	m.worker(pod.GetMetadata().GetUid(), true).update(pod, false)
+	if w := m.worker(pod.GetMetadata().GetUid(), true); w != nil {
+		w.update(pod, false)
+	}
 }
 
 // Remove tells a pod's worker the pod is gone from the API.
 func (m *Manager) Remove(pod *gantryv1.Pod) {
-	m.worker(pod.GetMetadata().GetUid(), true).update(pod, true)
+	if w := m.worker(pod.GetMetadata().GetUid(), true); w != nil {
+		w.update(pod, true)
+	}
 }
 
-// worker returns the pod's worker, starting it when create is set.
+// worker returns the pod's worker, starting it when create is set (nil
+// once the manager stopped).
 func (m *Manager) worker(uid string, create bool) *worker {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	w, ok := m.workers[uid]
-	if ok || !create {
+	if ok || !create || m.closed {
 		return w
 	}
 	w = newWorker(m, uid)
@@ -114,7 +123,9 @@ func (m *Manager) CleanupOrphans(ctx context.Context, known func(uid string) boo
 		}
 		m.log.Info("stopping orphaned pod", zap.String("uid", uid))
 		orphan := &gantryv1.Pod{Metadata: &gantryv1.ObjectMeta{Uid: uid}}
-		m.worker(uid, true).update(orphan, true)
+		if w := m.worker(uid, true); w != nil {
+			w.update(orphan, true)
+		}
 	}
 }
 
