@@ -167,6 +167,23 @@ func TestScheduler(t *testing.T) {
 		}
 	})
 
+	t.Run("a finished pod frees its node", func(t *testing.T) {
+		p := e.getPod("small")
+		before, _ := leader.s.cache.NodeRequested(p.GetSpec().GetNodeName())
+		p.Status = &gantryv1.PodStatus{Phase: "Succeeded"}
+		if _, err := e.c.UpdateStatus(e.ctx(), apimeta.Wrap(p)); err != nil {
+			t.Fatal(err)
+		}
+		testutil.Eventually(t, 10*time.Second, func() error {
+			after, _ := leader.s.cache.NodeRequested(p.GetSpec().GetNodeName())
+			if after.MilliCPU != before.MilliCPU-100 || after.Pods != before.Pods-1 {
+				return fmt.Errorf("node %s requests %dm for %d pods, was %dm for %d", p.GetSpec().GetNodeName(),
+					after.MilliCPU, after.Pods, before.MilliCPU, before.Pods)
+			}
+			return nil
+		})
+	})
+
 	t.Run("never binds twice", func(t *testing.T) {
 		rebinds.check(t)
 		// The Bind answer may reach the binder after the informer shows
