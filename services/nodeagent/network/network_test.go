@@ -1,0 +1,37 @@
+package network
+
+import (
+	"context"
+	"errors"
+	"testing"
+
+	"go.uber.org/zap/zaptest"
+)
+
+func TestBridgeNamesFitLinux(t *testing.T) {
+	if got := BridgeName("n1"); got != "gantry-n1" {
+		t.Fatalf("BridgeName(n1) = %q", got)
+	}
+	long := BridgeName("a-very-long-node-name")
+	if len(long) > 15 || long == BridgeName("a-very-long-node-namf") {
+		t.Fatalf("long names: %q must fit 15 bytes and differ per node", long)
+	}
+}
+
+func TestSetupWaitsForThePodCIDR(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.NodeName, cfg.DataDir = "n1", t.TempDir()
+	m, err := New(cfg, zaptest.NewLogger(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := m.Setup(context.Background(), "uid", "default", "p"); !errors.Is(err, ErrNoPodCIDR) {
+		t.Fatalf("Setup before a pod CIDR: %v", err)
+	}
+	if err := m.SetPodCIDR("not-a-cidr"); err == nil {
+		t.Fatal("bad CIDR accepted")
+	}
+	if err := m.SetPodCIDR("10.244.7.0/24"); err != nil || m.PodCIDR() != "10.244.7.0/24" {
+		t.Fatalf("SetPodCIDR: %v (%q)", err, m.PodCIDR())
+	}
+}
