@@ -35,7 +35,7 @@ func toStatus(err error) error {
 	case errors.Is(err, errInvalid), errors.Is(err, admission.ErrInvalid), errors.Is(err, watch.ErrInvalid),
 		errors.Is(err, store.ErrBadCommand):
 		return status.Error(codes.InvalidArgument, msg)
-	case errors.Is(err, store.ErrNotFound), errors.Is(err, store.ErrNamespaceNotFound):
+	case errors.Is(err, store.ErrNotFound), errors.Is(err, store.ErrNamespaceNotFound), errors.Is(err, raftnode.ErrNoMember):
 		return status.Error(codes.NotFound, msg)
 	case errors.Is(err, store.ErrAlreadyExists):
 		return status.Error(codes.AlreadyExists, msg)

@@ -15,4 +15,6 @@ var (
 	ErrTooLarge = errors.New("command too large")
 	// ErrBehind: this master did not catch up to the requested index in time.
 	ErrBehind = errors.New("master is behind")
+	// ErrNoMember: the named member is not in the cluster.
+	ErrNoMember = errors.New("no such member")
 )

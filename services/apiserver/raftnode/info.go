@@ -89,7 +89,7 @@ func (n *Node) TransferLeadership(ctx context.Context, id string) error {
 			return wait(ctx, n.r.LeadershipTransferToServer(s.ID, s.Address))
 		}
 	}
-	return fmt.Errorf("no member %q", id)
+	return fmt.Errorf("%w: %q", ErrNoMember, id)
 }
 
 // Snapshot takes a fresh snapshot and opens it for streaming as a backup.
