@@ -116,5 +116,12 @@ func (s *Service) Watch(req *gantryv1.WatchRequest, stream gantryv1.ResourceServ
 	if err != nil {
 		return toStatus(err)
 	}
+	if rv, perr := apimeta.ParseResourceVersion(req.GetResourceVersion()); req.GetSendInitialEvents() && perr == nil && rv == 0 {
+		// The initial events are a read like List: linearizable, so they
+		// hold every write that finished before the watch began.
+		if err := s.consistent(stream.Context(), gantryv1.Consistency_CONSISTENCY_LINEARIZABLE, ""); err != nil {
+			return toStatus(err)
+		}
+	}
 	return toStatus(s.watch.Serve(stream.Context(), req, f, stream))
 }

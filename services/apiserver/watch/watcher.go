@@ -6,7 +6,9 @@ import (
 	"time"
 
 	gantryv1 "github.com/gantryio/gantry/gen/gantry/v1"
+	"github.com/gantryio/gantry/internal/apimeta"
 	"github.com/gantryio/gantry/services/apiserver/store"
+	"google.golang.org/protobuf/proto"
 )
 
 // watcher is one open watch stream.
@@ -114,7 +116,15 @@ func (w *watcher) appendEvent(buf []byte, ev *store.Event) []byte {
 }
 
 func synthetic(t gantryv1.WatchEventType, ev *store.Event) *gantryv1.WatchEvent {
-	return &gantryv1.WatchEvent{Type: t, Object: ev.Object, ResourceVersion: formatRev(ev.Rev)}
+	obj := ev.Object
+	if t == gantryv1.WatchEventType_WATCH_EVENT_TYPE_DELETED {
+		// As Kubernetes does, and as WatchEvent documents for DELETED: the
+		// object before the change (the state that matched), at the
+		// change's version.
+		obj = proto.Clone(ev.Prev).(*gantryv1.Object)
+		apimeta.Meta(obj).ResourceVersion = formatRev(ev.Rev)
+	}
+	return &gantryv1.WatchEvent{Type: t, Object: obj, ResourceVersion: formatRev(ev.Rev)}
 }
 
 // bookmark tells an idle client it is up to date with the newest revision,
