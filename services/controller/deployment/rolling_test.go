@@ -11,22 +11,26 @@ func TestRollingUpdateStaysWithinBounds(t *testing.T) {
 		replicas                   int32
 		maxSurge, maxUnavailable   string
 		wantSurge, wantUnavailable int32
+		minReady                   int32
 	}{
-		{3, "1", "0", 1, 0},
-		{3, "0", "1", 0, 1},
-		{10, "25%", "25%", 3, 2},
-		{10, "30%", "0", 3, 0},
-		{5, "0", "40%", 0, 2},
-		{1, "0", "0", 0, 1},
-		{7, "50%", "50%", 4, 3},
-		{4, "2", "3", 2, 3},
-		{20, "10%", "5%", 2, 1},
+		{3, "1", "0", 1, 0, 0},
+		{3, "0", "1", 0, 1, 0},
+		{10, "25%", "25%", 3, 2, 0},
+		{10, "30%", "0", 3, 0, 0},
+		{5, "0", "40%", 0, 2, 0},
+		{1, "0", "0", 0, 1, 0},
+		{7, "50%", "50%", 4, 3, 0},
+		{4, "2", "3", 2, 3, 0},
+		{20, "10%", "5%", 2, 1, 0},
+		{6, "1", "1", 1, 1, 3},
+		{5, "0", "1", 0, 1, 2},
 	}
 	for _, tc := range cases {
-		for _, lag := range []string{"one step", "uneven"} {
-			name := fmt.Sprintf("replicas=%d,surge=%s,unavailable=%s,%s", tc.replicas, tc.maxSurge, tc.maxUnavailable, lag)
+		for _, lag := range []string{"one step", "uneven", "stale caches"} {
+			name := fmt.Sprintf("replicas=%d,surge=%s,unavailable=%s,minReady=%d,%s", tc.replicas, tc.maxSurge, tc.maxUnavailable, tc.minReady, lag)
 			t.Run(name, func(t *testing.T) {
 				w := newWorld(t)
+				w.stale = lag == "stale caches"
 				if lag == "uneven" {
 					w.readyAfter = func(pod string) int {
 						h := fnv.New32a()
@@ -37,6 +41,8 @@ func TestRollingUpdateStaysWithinBounds(t *testing.T) {
 				d := newDeployment("web", tc.replicas, "v1")
 				ru := d.GetDeployment().Spec.Strategy.RollingUpdate
 				ru.MaxSurge, ru.MaxUnavailable = tc.maxSurge, tc.maxUnavailable
+				d.GetDeployment().Spec.MinReadySeconds = tc.minReady
+				w.minReady = tc.minReady
 				w.w.Seed(d)
 				w.runUntilComplete("web", 50)
 				if s, u := MaxSurge(w.deployment("web")), MaxUnavailable(w.deployment("web")); s != tc.wantSurge || u != tc.wantUnavailable {

@@ -35,9 +35,11 @@ type Config struct {
 	Queue workqueue.Config
 }
 
-// DefaultConfig returns 50 workers (they mostly wait for Batch calls).
+// DefaultConfig returns 200 workers: they mostly wait for their deletes to
+// go out in a shared Batch call, and more waiting workers make larger
+// batches.
 func DefaultConfig() Config {
-	return Config{Workers: 50, UnobservedOwnerDelay: 2 * time.Second, AbsentCacheSize: 10000, BatchSize: 500,
+	return Config{Workers: 200, UnobservedOwnerDelay: 2 * time.Second, AbsentCacheSize: 10000, BatchSize: 500,
 		Queue: workqueue.DefaultConfig()}
 }
 
