@@ -23,7 +23,7 @@ func main() {
 	}
 	root.PersistentFlags().String("log-level", "info", "log level: debug, info, warn, error")
 	root.PersistentFlags().String("log-format", "console", "log format: console or json")
-	root.AddCommand(apiserverCmd(), upCmd(), versionCmd())
+	root.AddCommand(apiserverCmd(), upCmd(), benchCmd(), versionCmd())
 	for _, c := range registered {
 		root.AddCommand(c())
 	}
