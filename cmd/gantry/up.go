@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 
 	"github.com/gantryio/gantry/internal/clientconfig"
@@ -16,7 +17,7 @@ func upCmd() *cobra.Command {
 	var fresh bool
 	cmd := &cobra.Command{
 		Use:   "up",
-		Short: "Start a local cluster (three masters) as child processes; Ctrl-C stops it",
+		Short: "Start a local cluster (masters, scheduler, controller, node agents) as child processes; Ctrl-C stops it",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if cfg.DataDir == "" {
@@ -40,6 +41,9 @@ func upCmd() *cobra.Command {
 	f.StringVar(&cfg.DataDir, "data-dir", "", "data directory (default ~/.gantry/local)")
 	f.IntVar(&cfg.BasePort, "base-port", cfg.BasePort, "first gRPC port; Raft uses +100, HTTP +200 (0: pick free ports)")
 	f.BoolVar(&fresh, "fresh", false, "delete the data directory first")
+	f.IntVar(&cfg.Workers.Nodes, "nodes", 2, "number of node agents (process runtime)")
+	f.BoolVar(&cfg.Workers.Scheduler, "scheduler", true, "run the scheduler")
+	f.BoolVar(&cfg.Workers.Controller, "controller", true, "run the controller manager")
 	return cmd
 }
 
@@ -57,7 +61,7 @@ func runUp(cmd *cobra.Command, cfg localcluster.Config) error {
 		c.Stop()
 		fmt.Fprintln(out, "stopped")
 	}()
-	fmt.Fprintf(out, "starting %d masters (logs in %s) ...\n", cfg.Masters, c.LogDir())
+	fmt.Fprintf(out, "starting %d masters, scheduler, controller and %d node agents (logs in %s) ...\n", cfg.Masters, cfg.Workers.Nodes, c.LogDir())
 	if err := c.WaitReady(cmd.Context()); err != nil {
 		return err
 	}
@@ -71,6 +75,7 @@ func runUp(cmd *cobra.Command, cfg localcluster.Config) error {
 	servers := c.Servers()
 	fmt.Fprintf(out, `Gantry is up.
   masters (gRPC):   %s
+  components:       %s
   metrics/health:   http://%s/metrics  /healthz  /readyz
   client config:    %s
   data:             %s
@@ -81,7 +86,24 @@ Try:
   grpcurl -plaintext -d '{"kind":"Namespace"}' %s gantry.v1.ResourceService/List
 
 Press Ctrl-C to stop.
-`, strings.Join(servers, ", "), c.HTTPAddrs()[0], path, cfg.DataDir, servers[0], servers[0], servers[0])
+`, strings.Join(servers, ", "), workerList(c), c.HTTPAddrs()[0], path, cfg.DataDir, servers[0], servers[0], servers[0])
 	<-cmd.Context().Done()
 	return nil
+}
+
+func workerList(c *localcluster.Cluster) string {
+	addrs := c.WorkerAddrs()
+	names := make([]string, 0, len(addrs))
+	for n := range addrs {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	var parts []string
+	for _, n := range names {
+		parts = append(parts, n+" "+addrs[n])
+	}
+	if len(parts) == 0 {
+		return "none"
+	}
+	return strings.Join(parts, ", ")
 }

@@ -39,6 +39,8 @@ type Config struct {
 	LogLevel string
 	// MasterArgs are extra flags for every apiserver.
 	MasterArgs []string
+	// Workers are the components that run beside the masters.
+	Workers Workers
 }
 
 // DefaultConfig is three masters on 127.0.0.1:7001-7003.
@@ -56,6 +58,9 @@ type Cluster struct {
 	cfg     Config
 	ports   []Ports
 	Masters []*Proc
+
+	scheduler, controller *component
+	nodes                 []*component
 }
 
 // New prepares a cluster; Start launches it.
@@ -93,6 +98,9 @@ func New(cfg Config) (*Cluster, error) {
 	}
 	for i := range ports {
 		c.Masters = append(c.Masters, c.newMaster(i, "--initial-cluster", strings.Join(peers, ",")))
+	}
+	if err := c.newWorkers(); err != nil {
+		return nil, err
 	}
 	return c, nil
 }
@@ -231,9 +239,10 @@ func (c *Cluster) addrs(port func(Ports) int) []string {
 // LogDir is where every child writes its log.
 func (c *Cluster) LogDir() string { return filepath.Join(c.cfg.DataDir, "logs") }
 
-// Start launches every master.
+// Start launches every master, then the workers (which wait for the
+// masters by themselves).
 func (c *Cluster) Start() error {
-	for _, p := range c.Masters {
+	for _, p := range append(append([]*Proc(nil), c.Masters...), c.workerProcs()...) {
 		if err := p.Start(); err != nil {
 			c.Stop()
 			return err
@@ -242,8 +251,13 @@ func (c *Cluster) Start() error {
 	return nil
 }
 
-// Stop stops every process, masters last, with SIGTERM then SIGKILL.
+// Stop stops every process with SIGTERM then SIGKILL: node agents first
+// (they stop their pods), then the other workers, masters last.
 func (c *Cluster) Stop() {
+	workers := c.workerProcs()
+	for i := len(workers) - 1; i >= 0; i-- {
+		workers[i].Stop(30 * time.Second)
+	}
 	for i := len(c.Masters) - 1; i >= 0; i-- {
 		c.Masters[i].Stop(10 * time.Second)
 	}
@@ -256,13 +270,15 @@ func (c *Cluster) WaitReady(ctx context.Context) error {
 	defer cancel()
 	var last error
 	for {
-		for _, p := range c.Masters {
+		for _, p := range append(append([]*Proc(nil), c.Masters...), c.workerProcs()...) {
 			if !p.Running() {
 				return fmt.Errorf("%s exited during startup; see %s", p.Name, p.LogPath)
 			}
 		}
 		if last = c.ready(ctx); last == nil {
-			return nil
+			if last = c.workersReady(ctx); last == nil {
+				return nil
+			}
 		}
 		select {
 		case <-ctx.Done():

@@ -1,0 +1,197 @@
+package localcluster
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"time"
+
+	gantryv1 "github.com/gantryio/gantry/gen/gantry/v1"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+)
+
+// Workers says which components run beside the masters.
+type Workers struct {
+	Scheduler, Controller bool
+	// Nodes is the number of node agents (process runtime).
+	Nodes int
+	// SchedulerArgs, ControllerArgs and NodeArgs are extra flags.
+	SchedulerArgs, ControllerArgs, NodeArgs []string
+}
+
+// component is one non-master process with its gRPC and HTTP ports.
+type component struct {
+	proc       *Proc
+	grpc, http int
+}
+
+// componentPorts returns n gRPC/HTTP port pairs from BasePort+offset
+// (+2 per component), or free ones when BasePort is 0.
+func (c *Cluster) componentPorts(offset, n int) ([][2]int, error) {
+	out := make([][2]int, n)
+	if c.cfg.BasePort == 0 {
+		free, err := FreePorts(c.cfg.Host, n)
+		if err != nil {
+			return nil, err
+		}
+		for i, p := range free {
+			out[i] = [2]int{p.GRPC, p.HTTP}
+		}
+		return out, nil
+	}
+	for i := range out {
+		base := c.cfg.BasePort + offset + 2*i
+		out[i] = [2]int{base, base + 1}
+	}
+	return out, nil
+}
+
+// newWorkers prepares the scheduler, controller and node agents.
+func (c *Cluster) newWorkers() error {
+	w := c.cfg.Workers
+	servers := strings.Join(c.Servers(), ",")
+	common := []string{"--servers", servers, "--log-level", c.cfg.LogLevel}
+	add := func(name string, offset int, args ...string) (*component, error) {
+		ports, err := c.componentPorts(offset, 1)
+		if err != nil {
+			return nil, err
+		}
+		args = append(args, common...)
+		args = append(args, "--listen", c.addr(ports[0][0]), "--http-listen", c.addr(ports[0][1]))
+		p := &Proc{Name: name, Binary: c.cfg.Binary, Args: args, LogPath: filepath.Join(c.LogDir(), name+".log")}
+		return &component{proc: p, grpc: ports[0][0], http: ports[0][1]}, nil
+	}
+	var err error
+	if w.Scheduler {
+		if c.scheduler, err = add("scheduler", 300, append([]string{"scheduler"}, w.SchedulerArgs...)...); err != nil {
+			return err
+		}
+	}
+	if w.Controller {
+		if c.controller, err = add("controller", 400, append([]string{"controller"}, w.ControllerArgs...)...); err != nil {
+			return err
+		}
+	}
+	for i := 0; i < w.Nodes; i++ {
+		name := fmt.Sprintf("n%d", i+1)
+		args := []string{"nodeagent", "--name", name, "--runtime", "process", "--stop-pods-on-exit",
+			"--data-dir", filepath.Join(c.cfg.DataDir, "nodes", name)}
+		n, err := add(name, 500+2*i, append(args, w.NodeArgs...)...)
+		if err != nil {
+			return err
+		}
+		c.nodes = append(c.nodes, n)
+	}
+	return nil
+}
+
+// workerProcs returns the worker processes in start order.
+func (c *Cluster) workerProcs() []*Proc {
+	var out []*Proc
+	for _, w := range []*component{c.scheduler, c.controller} {
+		if w != nil {
+			out = append(out, w.proc)
+		}
+	}
+	for _, n := range c.nodes {
+		out = append(out, n.proc)
+	}
+	return out
+}
+
+// Nodes returns the node agent processes.
+func (c *Cluster) Nodes() []*Proc {
+	var out []*Proc
+	for _, n := range c.nodes {
+		out = append(out, n.proc)
+	}
+	return out
+}
+
+// Scheduler and Controller return those processes (nil when not run).
+func (c *Cluster) Scheduler() *Proc  { return procOf(c.scheduler) }
+func (c *Cluster) Controller() *Proc { return procOf(c.controller) }
+
+func procOf(w *component) *Proc {
+	if w == nil {
+		return nil
+	}
+	return w.proc
+}
+
+// WorkerAddrs lists each worker's name and gRPC address.
+func (c *Cluster) WorkerAddrs() map[string]string {
+	out := map[string]string{}
+	for _, w := range append([]*component{c.scheduler, c.controller}, c.nodes...) {
+		if w != nil {
+			out[w.proc.Name] = c.addr(w.grpc)
+		}
+	}
+	return out
+}
+
+// workersReady checks every worker serves and every node is Ready.
+func (c *Cluster) workersReady(ctx context.Context) error {
+	for _, w := range append([]*component{c.scheduler, c.controller}, c.nodes...) {
+		if w == nil {
+			continue
+		}
+		if err := healthy(ctx, c.addr(w.grpc)); err != nil {
+			return fmt.Errorf("%s: %w", w.proc.Name, err)
+		}
+	}
+	if len(c.nodes) == 0 {
+		return nil
+	}
+	return c.nodesReady(ctx)
+}
+
+func healthy(ctx context.Context, addr string) error {
+	conn, err := grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	cctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	r, err := healthpb.NewHealthClient(conn).Check(cctx, &healthpb.HealthCheckRequest{})
+	if err != nil {
+		return err
+	}
+	if r.GetStatus() != healthpb.HealthCheckResponse_SERVING {
+		return errors.New("not serving yet")
+	}
+	return nil
+}
+
+func (c *Cluster) nodesReady(ctx context.Context) error {
+	conn, err := grpc.NewClient(c.Servers()[0], grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	cctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	resp, err := gantryv1.NewResourceServiceClient(conn).List(cctx, &gantryv1.ListRequest{Kind: "Node"})
+	if err != nil {
+		return err
+	}
+	ready := map[string]bool{}
+	for _, o := range resp.GetItems() {
+		for _, cond := range o.GetNode().GetStatus().GetConditions() {
+			if cond.GetType() == "Ready" && cond.GetStatus() == "True" {
+				ready[o.GetNode().GetMetadata().GetName()] = true
+			}
+		}
+	}
+	for _, n := range c.nodes {
+		if !ready[n.proc.Name] {
+			return fmt.Errorf("node %s not Ready yet", n.proc.Name)
+		}
+	}
+	return nil
+}
