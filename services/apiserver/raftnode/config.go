@@ -21,6 +21,10 @@ type Config struct {
 	HeartbeatTimeout   time.Duration
 	ElectionTimeout    time.Duration
 	LeaderLeaseTimeout time.Duration
+	// CommitTimeout is the longest a follower waits, when no new entries
+	// come, to learn that earlier ones committed; it bounds how stale a
+	// follower's store (reads, watch events) is behind the leader's.
+	CommitTimeout time.Duration
 	// SnapshotThreshold is how many log entries trigger a snapshot;
 	// TrailingLogs how many stay after one, for slow followers.
 	SnapshotThreshold uint64
@@ -41,6 +45,7 @@ func DefaultConfig() Config {
 		HeartbeatTimeout:   500 * time.Millisecond,
 		ElectionTimeout:    500 * time.Millisecond,
 		LeaderLeaseTimeout: 500 * time.Millisecond,
+		CommitTimeout:      5 * time.Millisecond,
 		SnapshotThreshold:  8192,
 		SnapshotInterval:   2 * time.Minute,
 		TrailingLogs:       10240,
