@@ -66,6 +66,7 @@ func controllerCmd() *cobra.Command {
 	f.IntVar(&cfg.GC.Workers, "concurrent-gc-syncs", cfg.GC.Workers, "garbage collector workers")
 	f.IntVar(&cfg.ReplicaSet.BurstReplicas, "replicaset-burst", cfg.ReplicaSet.BurstReplicas, "most pods one ReplicaSet sync creates or deletes")
 	f.IntVar(&cfg.ReplicaSet.BatchSize, "replicaset-batch-size", cfg.ReplicaSet.BatchSize, "most pod creates or deletes per Batch call")
+	f.IntVar(&cfg.ReplicaSet.BatchParallelism, "replicaset-batch-parallelism", cfg.ReplicaSet.BatchParallelism, "Batch calls one ReplicaSet sync keeps in flight")
 	f.StringVar(&gcKinds, "gc-kinds", "", "kinds the garbage collector watches, comma separated (default: every kind but Event)")
 	f.StringVar(&cfg.NodeIPAM.ClusterCIDR, "cluster-cidr", cfg.NodeIPAM.ClusterCIDR, "CIDR the node pod CIDRs are allocated from")
 	f.IntVar(&cfg.NodeIPAM.NodeMaskSize, "node-cidr-mask-size", cfg.NodeIPAM.NodeMaskSize, "prefix length of each node's pod CIDR")

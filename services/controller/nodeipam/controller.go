@@ -155,7 +155,7 @@ func (c *Controller) reconcile(ctx context.Context, name string) error {
 	r := c.batcher.Do(ctx, &gantryv1.BatchOp{Op: &gantryv1.BatchOp_Update{Update: apimeta.Wrap(n)}})
 	switch {
 	case r.Err == nil:
-		c.log.Info("allocated", zap.String("node", name), zap.Stringer("pod_cidr", p))
+		c.log.Debug("allocated", zap.String("node", name), zap.Stringer("pod_cidr", p))
 		return nil
 	case ctrl.IsNotFound(r.Err):
 		// The delete event releases the reservation.
