@@ -11,8 +11,8 @@ import (
 	"k8s.io/apimachinery/pkg/labels"
 )
 
-// owner returns the key of the cached object of kind in cache that ref
-// points at, or "".
+// owner returns the cached object of kind that ref points at (same name
+// and uid), if any.
 func owner(cache ctrl.Cache, kind, namespace string, ref *gantryv1.OwnerReference) (*gantryv1.Object, bool) {
 	if ref == nil || ref.GetKind() != kind {
 		return nil, false
