@@ -1,8 +1,8 @@
 package api
 
 import (
-	"crypto/rand"
 	"fmt"
+	mrand "math/rand/v2"
 
 	storagev1 "github.com/gantryio/gantry/gen/gantry/storage/v1"
 	gantryv1 "github.com/gantryio/gantry/gen/gantry/v1"
@@ -35,7 +35,7 @@ func (s *Service) prepareCreate(o *gantryv1.Object) (*storagev1.Op, error) {
 		return nil, err
 	}
 	if m.GetName() == "" && m.GetGenerateName() != "" {
-		m.Name = m.GetGenerateName() + randomSuffix()
+		m.Name = s.generateName(info.Name, m.GetNamespace(), m.GetGenerateName())
 	}
 	admission.Default(o)
 	if err := admission.Validate(o); err != nil {
@@ -112,14 +112,29 @@ func (s *Service) prepareDelete(req *gantryv1.DeleteRequest) (*storagev1.Op, err
 		AddFinalizers: propagationFinalizers[req.GetPropagationPolicy()]}, nil
 }
 
+// generateNameTries bounds the search for a free generated name.
+const generateNameTries = 8
+
+// generateName appends a random suffix to prefix, avoiding names this
+// leader already stores, as Kubernetes retries generation on the server.
+func (s *Service) generateName(kind, ns, prefix string) string {
+	var name string
+	for i := 0; i < generateNameTries; i++ {
+		name = prefix + s.cfg.NameSuffix()
+		if _, _, err := s.st.Get(kind, ns, name); err != nil {
+			return name
+		}
+	}
+	return name
+}
+
 // randomSuffix is five characters, as Kubernetes appends to generateName,
-// from an alphabet without vowels or look-alikes.
+// from an alphabet without vowels or look-alikes, uniformly chosen.
 func randomSuffix() string {
 	const alphabet = "bcdfghjklmnpqrstvwxz2456789"
 	b := make([]byte, 5)
-	_, _ = rand.Read(b)
 	for i := range b {
-		b[i] = alphabet[int(b[i])%len(alphabet)]
+		b[i] = alphabet[mrand.IntN(len(alphabet))]
 	}
 	return string(b)
 }

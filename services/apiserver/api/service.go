@@ -22,10 +22,14 @@ type Config struct {
 	ForwardHold time.Duration
 	// Now is the clock the leader stamps objects with.
 	Now func() time.Time
+	// NameSuffix makes the random part of generated names.
+	NameSuffix func() string
 }
 
 // DefaultConfig returns the defaults.
-func DefaultConfig() Config { return Config{ForwardHold: 5 * time.Second, Now: time.Now} }
+func DefaultConfig() Config {
+	return Config{ForwardHold: 5 * time.Second, Now: time.Now, NameSuffix: randomSuffix}
+}
 
 // Service implements ResourceService and ClusterService on one master.
 type Service struct {
@@ -43,6 +47,9 @@ type Service struct {
 // New returns the handlers of one master.
 func New(cfg Config, r Raft, st *store.Store, w *watch.Server, logger *zap.Logger) *Service {
 	log := logger.Named("api")
+	if cfg.NameSuffix == nil {
+		cfg.NameSuffix = randomSuffix
+	}
 	return &Service{cfg: cfg, raft: r, st: st, watch: w, fwd: newForwarder(r, st, cfg.ForwardHold, log), log: log}
 }
 

@@ -2,12 +2,15 @@ package api
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	storagev1 "github.com/gantryio/gantry/gen/gantry/storage/v1"
 	gantryv1 "github.com/gantryio/gantry/gen/gantry/v1"
 	"github.com/gantryio/gantry/internal/apimeta"
+	"github.com/gantryio/gantry/services/apiserver/store"
 	"google.golang.org/grpc"
+	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
 )
 
@@ -15,11 +18,8 @@ import (
 func (s *Service) Create(ctx context.Context, req *gantryv1.CreateRequest) (*gantryv1.CreateResponse, error) {
 	var out *gantryv1.Object
 	err := s.fwd.do(ctx, func(ctx context.Context) error {
-		op, err := s.prepareCreate(req.GetObject())
-		if err != nil {
-			return err
-		}
-		out, err = s.applyOne(ctx, op)
+		var err error
+		out, err = s.create(ctx, req.GetObject())
 		return err
 	}, func(ctx context.Context, c *grpc.ClientConn) error {
 		resp, err := resources(c).Create(ctx, req)
@@ -30,6 +30,26 @@ func (s *Service) Create(ctx context.Context, req *gantryv1.CreateRequest) (*gan
 		return nil, toStatus(err)
 	}
 	return &gantryv1.CreateResponse{Object: out}, nil
+}
+
+// create proposes a new object. A generated name that another create took
+// in the meantime is generated again, as Kubernetes does.
+func (s *Service) create(ctx context.Context, o *gantryv1.Object) (*gantryv1.Object, error) {
+	generated := apimeta.Meta(o).GetName() == "" && apimeta.Meta(o).GetGenerateName() != ""
+	for try := 0; ; try++ {
+		in := o
+		if generated {
+			in = proto.Clone(o).(*gantryv1.Object)
+		}
+		op, err := s.prepareCreate(in)
+		if err != nil {
+			return nil, err
+		}
+		out, err := s.applyOne(ctx, op)
+		if !generated || !errors.Is(err, store.ErrAlreadyExists) || try == generateNameTries {
+			return out, err
+		}
+	}
 }
 
 // Update replaces an object's spec and metadata.
