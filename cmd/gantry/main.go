@@ -27,6 +27,9 @@ func main() {
 	for _, c := range registered {
 		root.AddCommand(c())
 	}
+	if b, _, err := root.Find([]string{"bench"}); err == nil && b != root {
+		b.AddCommand(benchScheduleCmd())
+	}
 	if err := root.ExecuteContext(ctx); err != nil {
 		fmt.Fprintln(os.Stderr, "gantry:", err)
 		os.Exit(1)
