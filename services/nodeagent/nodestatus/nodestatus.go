@@ -70,6 +70,9 @@ type nodeState struct {
 	status     *gantryv1.NodeStatus // last written
 	lastBeat   time.Time
 	dirty      bool
+	// changes counts what made it dirty: a write clears dirty only if
+	// nothing changed while it was in flight.
+	changes uint64
 }
 
 // Manager registers nodes and keeps their status.
@@ -126,6 +129,7 @@ func (m *Manager) SetCondition(node, typ string, c Condition) error {
 	}
 	if old, ok := st.conditions[typ]; !ok || old != c {
 		st.conditions[typ], st.dirty = c, true
+		st.changes++
 	}
 	m.mu.Unlock()
 	m.poke()
@@ -214,8 +218,11 @@ func (m *Manager) writeDue(ctx context.Context) {
 func (m *Manager) writeStatuses(ctx context.Context, names []string) {
 	now := m.cfg.Clock.Now()
 	req := &gantryv1.BatchRequest{}
-	for _, n := range names {
-		req.Ops = append(req.Ops, &gantryv1.BatchOp{Op: &gantryv1.BatchOp_UpdateStatus{UpdateStatus: m.statusObject(n, now)}})
+	changes := make([]uint64, len(names))
+	for i, n := range names {
+		var obj *gantryv1.Object
+		obj, changes[i] = m.statusObject(n, now)
+		req.Ops = append(req.Ops, &gantryv1.BatchOp{Op: &gantryv1.BatchOp_UpdateStatus{UpdateStatus: obj}})
 	}
 	cctx, cancel := context.WithTimeout(ctx, m.cfg.Timeout)
 	defer cancel()
@@ -227,7 +234,7 @@ func (m *Manager) writeStatuses(ctx context.Context, names []string) {
 	for i, res := range resp.GetResults() {
 		switch codes.Code(res.GetCode()) {
 		case codes.OK:
-			m.wrote(names[i], req.Ops[i].GetUpdateStatus().GetNode().GetStatus(), now)
+			m.wrote(names[i], req.Ops[i].GetUpdateStatus().GetNode().GetStatus(), now, changes[i])
 		case codes.NotFound, codes.FailedPrecondition:
 			m.log.Warn("node object gone; registering again", zap.String("node", names[i]))
 			if err := m.registerOne(ctx, names[i]); err != nil {
@@ -239,16 +246,22 @@ func (m *Manager) writeStatuses(ctx context.Context, names []string) {
 	}
 }
 
-func (m *Manager) wrote(node string, s *gantryv1.NodeStatus, now time.Time) {
+// wrote records a status written; it stays dirty if it changed since
+// the status was taken (changes then).
+func (m *Manager) wrote(node string, s *gantryv1.NodeStatus, now time.Time, changes uint64) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	st := m.nodes[node]
-	st.status, st.lastBeat, st.dirty = s, now, false
+	st.status, st.lastBeat = s, now
+	if st.changes == changes {
+		st.dirty = false
+	}
 }
 
 // statusObject is the node's status with heartbeat time now; conditions
-// keep their transition time while their status stays.
-func (m *Manager) statusObject(node string, now time.Time) *gantryv1.Object {
+// keep their transition time while their status stays. It also returns
+// the node's change count it reflects.
+func (m *Manager) statusObject(node string, now time.Time) (*gantryv1.Object, uint64) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	st := m.nodes[node]
@@ -271,7 +284,7 @@ func (m *Manager) statusObject(node string, now time.Time) *gantryv1.Object {
 		s.Conditions = append(s.Conditions, cond)
 	}
 	return &gantryv1.Object{Kind: &gantryv1.Object_Node{Node: &gantryv1.Node{
-		Metadata: &gantryv1.ObjectMeta{Name: node, Uid: st.uid}, Status: s}}}
+		Metadata: &gantryv1.ObjectMeta{Name: node, Uid: st.uid}, Status: s}}}, st.changes
 }
 
 func boolStatus(b bool) string {

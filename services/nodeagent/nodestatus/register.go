@@ -148,5 +148,6 @@ func (m *Manager) registered(n *gantryv1.Node) {
 		return
 	}
 	st.uid, st.spec, st.dirty = n.GetMetadata().GetUid(), n.GetSpec(), true
+	st.changes++
 	st.status = n.GetStatus()
 }
