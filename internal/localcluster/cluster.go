@@ -61,6 +61,9 @@ type Cluster struct {
 
 	scheduler, controller *component
 	nodes                 []*component
+
+	// given holds the free ports handed out so far (BasePort 0).
+	given map[int]bool
 }
 
 // New prepares a cluster; Start launches it.
@@ -87,11 +90,12 @@ func New(cfg Config) (*Cluster, error) {
 	if cfg.ReadyTimeout <= 0 {
 		cfg.ReadyTimeout = DefaultConfig().ReadyTimeout
 	}
-	ports, err := cfg.masterPorts()
+	c := &Cluster{cfg: cfg, given: map[int]bool{}}
+	ports, err := c.masterPorts()
 	if err != nil {
 		return nil, err
 	}
-	c := &Cluster{cfg: cfg, ports: ports}
+	c.ports = ports
 	var peers []string
 	for i, p := range ports {
 		peers = append(peers, fmt.Sprintf("%s=%s", masterID(i), c.addr(p.Raft)))
@@ -106,7 +110,8 @@ func New(cfg Config) (*Cluster, error) {
 }
 
 // masterPorts resolves every master's ports: explicit, from BasePort, or free.
-func (cfg Config) masterPorts() ([]Ports, error) {
+func (c *Cluster) masterPorts() ([]Ports, error) {
+	cfg := c.cfg
 	switch {
 	case len(cfg.Ports) > 0:
 		if len(cfg.Ports) != cfg.Masters {
@@ -114,7 +119,7 @@ func (cfg Config) masterPorts() ([]Ports, error) {
 		}
 		return append([]Ports(nil), cfg.Ports...), nil
 	case cfg.BasePort == 0:
-		return FreePorts(cfg.Host, cfg.Masters)
+		return c.freePorts(cfg.Masters)
 	case cfg.BasePort < 0 || cfg.BasePort+200+cfg.Masters > 65536:
 		return nil, fmt.Errorf("base port %d: out of range", cfg.BasePort)
 	}
@@ -129,19 +134,48 @@ func (cfg Config) masterPorts() ([]Ports, error) {
 // moment ago (the kernel picks them; all are held open together so none
 // repeats).
 func FreePorts(host string, n int) ([]Ports, error) {
+	return freePortsExcept(host, n, nil)
+}
+
+// freePorts is FreePorts for this cluster: it never hands out a port it
+// handed out before. The kernel may well pick a port again once the call
+// that held it has let it go, and then two of the cluster's processes
+// would try to bind it (with 19 ports, about one cluster in a hundred).
+func (c *Cluster) freePorts(n int) ([]Ports, error) {
+	out, err := freePortsExcept(c.cfg.Host, n, c.given)
+	for _, p := range out {
+		c.given[p.GRPC], c.given[p.Raft], c.given[p.HTTP] = true, true, true
+	}
+	return out, err
+}
+
+// maxSkips bounds how many taken ports freePortsExcept skips in one call.
+const maxSkips = 1000
+
+// freePortsExcept is FreePorts, skipping the ports in taken.
+func freePortsExcept(host string, n int, taken map[int]bool) ([]Ports, error) {
 	ls := make([]net.Listener, 0, 3*n)
 	defer func() {
 		for _, l := range ls {
 			_ = l.Close()
 		}
 	}()
+	skips := 0
 	next := func() (int, error) {
-		l, err := net.Listen("tcp", net.JoinHostPort(host, "0"))
-		if err != nil {
-			return 0, fmt.Errorf("find a free port on %s: %w", host, err)
+		for {
+			l, err := net.Listen("tcp", net.JoinHostPort(host, "0"))
+			if err != nil {
+				return 0, fmt.Errorf("find a free port on %s: %w", host, err)
+			}
+			ls = append(ls, l) // held open, so the kernel picks another next time
+			port := l.Addr().(*net.TCPAddr).Port
+			if !taken[port] {
+				return port, nil
+			}
+			if skips++; skips > maxSkips {
+				return 0, fmt.Errorf("find a free port on %s: %d picks were all taken", host, maxSkips)
+			}
 		}
-		ls = append(ls, l)
-		return l.Addr().(*net.TCPAddr).Port, nil
 	}
 	out := make([]Ports, n)
 	for i := range out {
@@ -184,7 +218,7 @@ func (c *Cluster) AddMaster(ports *Ports) (*Proc, error) {
 		b := c.cfg.BasePort
 		c.ports = append(c.ports, Ports{GRPC: b + i, Raft: b + 100 + i, HTTP: b + 200 + i})
 	default:
-		free, err := FreePorts(c.cfg.Host, 1)
+		free, err := c.freePorts(1)
 		if err != nil {
 			return nil, err
 		}

@@ -34,7 +34,7 @@ type component struct {
 func (c *Cluster) componentPorts(offset, n int) ([][2]int, error) {
 	out := make([][2]int, n)
 	if c.cfg.BasePort == 0 {
-		free, err := FreePorts(c.cfg.Host, n)
+		free, err := c.freePorts(n)
 		if err != nil {
 			return nil, err
 		}
@@ -50,43 +50,68 @@ func (c *Cluster) componentPorts(offset, n int) ([][2]int, error) {
 	return out, nil
 }
 
+// newComponent prepares one worker process with its own ports (from
+// BasePort+offset, or free ones) and the flags every worker takes.
+func (c *Cluster) newComponent(name string, offset int, args ...string) (*component, error) {
+	ports, err := c.componentPorts(offset, 1)
+	if err != nil {
+		return nil, err
+	}
+	args = append(args, "--servers", strings.Join(c.Servers(), ","), "--log-level", c.cfg.LogLevel)
+	args = append(args, "--listen", c.addr(ports[0][0]), "--http-listen", c.addr(ports[0][1]))
+	p := &Proc{Name: name, Binary: c.cfg.Binary, Args: args, LogPath: filepath.Join(c.LogDir(), name+".log")}
+	return &component{proc: p, grpc: ports[0][0], http: ports[0][1]}, nil
+}
+
+// newNode prepares node agent i (from 0): n<i+1>, process runtime, its
+// pods stopped when it stops, with NodeArgs and then extra as flags.
+func (c *Cluster) newNode(i int, extra ...string) (*component, error) {
+	name := fmt.Sprintf("n%d", i+1)
+	args := []string{"nodeagent", "--name", name, "--runtime", "process", "--stop-pods-on-exit",
+		"--data-dir", filepath.Join(c.cfg.DataDir, "nodes", name)}
+	args = append(append(args, c.cfg.Workers.NodeArgs...), extra...)
+	return c.newComponent(name, 500+2*i, args...)
+}
+
 // newWorkers prepares the scheduler, controller and node agents.
 func (c *Cluster) newWorkers() error {
 	w := c.cfg.Workers
-	servers := strings.Join(c.Servers(), ",")
-	common := []string{"--servers", servers, "--log-level", c.cfg.LogLevel}
-	add := func(name string, offset int, args ...string) (*component, error) {
-		ports, err := c.componentPorts(offset, 1)
-		if err != nil {
-			return nil, err
-		}
-		args = append(args, common...)
-		args = append(args, "--listen", c.addr(ports[0][0]), "--http-listen", c.addr(ports[0][1]))
-		p := &Proc{Name: name, Binary: c.cfg.Binary, Args: args, LogPath: filepath.Join(c.LogDir(), name+".log")}
-		return &component{proc: p, grpc: ports[0][0], http: ports[0][1]}, nil
-	}
 	var err error
 	if w.Scheduler {
-		if c.scheduler, err = add("scheduler", 300, append([]string{"scheduler"}, w.SchedulerArgs...)...); err != nil {
+		if c.scheduler, err = c.newComponent("scheduler", 300, append([]string{"scheduler"}, w.SchedulerArgs...)...); err != nil {
 			return err
 		}
 	}
 	if w.Controller {
-		if c.controller, err = add("controller", 400, append([]string{"controller"}, w.ControllerArgs...)...); err != nil {
+		if c.controller, err = c.newComponent("controller", 400, append([]string{"controller"}, w.ControllerArgs...)...); err != nil {
 			return err
 		}
 	}
 	for i := 0; i < w.Nodes; i++ {
-		name := fmt.Sprintf("n%d", i+1)
-		args := []string{"nodeagent", "--name", name, "--runtime", "process", "--stop-pods-on-exit",
-			"--data-dir", filepath.Join(c.cfg.DataDir, "nodes", name)}
-		n, err := add(name, 500+2*i, append(args, w.NodeArgs...)...)
+		n, err := c.newNode(i)
 		if err != nil {
 			return err
 		}
 		c.nodes = append(c.nodes, n)
 	}
 	return nil
+}
+
+// AddNode starts one more node agent, named after the last one (n3 after
+// n1 and n2), with the workers' NodeArgs followed by args (a later flag
+// wins, so args may override NodeArgs such as --cpu). Stop stops it with
+// the others and WaitReady waits for its Node too. It must not be called
+// concurrently with the Cluster's other methods.
+func (c *Cluster) AddNode(args ...string) (*Proc, error) {
+	n, err := c.newNode(len(c.nodes), args...)
+	if err != nil {
+		return nil, err
+	}
+	if err := n.proc.Start(); err != nil {
+		return nil, err
+	}
+	c.nodes = append(c.nodes, n)
+	return n.proc, nil
 }
 
 // workerProcs returns the worker processes in start order.
