@@ -16,11 +16,14 @@ var (
 	gantryBin  string
 	grpcurlBin string
 	grpcurlErr error // why grpcurl could not be built, if it could not
+	// httpServerBin is the workload tests' container (testdata/httpserver).
+	httpServerBin string
 )
 
-// TestMain builds the gantry binary (and the pinned grpcurl) once for every
-// test. The binaries are normal builds even under "go test -race": the
-// tests exercise the processes, not the race detector.
+// TestMain builds the gantry binary (and the pinned grpcurl, and the
+// workload tests' HTTP server) once for every test. The binaries are
+// normal builds even under "go test -race": the tests exercise the
+// processes, not the race detector.
 func TestMain(m *testing.M) {
 	os.Exit(run(m))
 }
@@ -38,9 +41,9 @@ func run(m *testing.M) int {
 		return 1
 	}
 	defer os.RemoveAll(dir)
-	var gantryErr error
+	var gantryErr, httpServerErr error
 	var wg sync.WaitGroup
-	wg.Add(2)
+	wg.Add(3)
 	go func() {
 		defer wg.Done()
 		gantryBin = filepath.Join(dir, "gantry")
@@ -51,10 +54,17 @@ func run(m *testing.M) int {
 		grpcurlBin = filepath.Join(dir, "grpcurl")
 		grpcurlErr = goBuild(root, "-modfile=tools/go.mod", "-o", grpcurlBin, "github.com/fullstorydev/grpcurl/cmd/grpcurl")
 	}()
+	go func() {
+		defer wg.Done()
+		httpServerBin = filepath.Join(dir, "httpserver")
+		httpServerErr = goBuild(root, "-o", httpServerBin, "./test/e2e/testdata/httpserver")
+	}()
 	wg.Wait()
-	if gantryErr != nil {
-		fmt.Fprintln(os.Stderr, "e2e: build gantry:", gantryErr)
-		return 1
+	for what, err := range map[string]error{"gantry": gantryErr, "the test HTTP server": httpServerErr} {
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "e2e: build %s: %v\n", what, err)
+			return 1
+		}
 	}
 	return m.Run()
 }

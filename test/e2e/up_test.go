@@ -26,6 +26,7 @@ import (
 // cluster through the client config it writes, and stops it with SIGINT:
 // the command exits 0 and leaves no process and no bound port behind.
 func TestGantryUp(t *testing.T) {
+	lockPodNetwork(t) // its node agents use the machine's pod network
 	tmp := t.TempDir()
 	dataDir := filepath.Join(tmp, "data")
 	cfgPath := filepath.Join(tmp, "config", "gantry.yaml")
