@@ -77,6 +77,7 @@ Sections (default all):
 	f.DurationVar(&cfg.FailoverBefore, "failover-before", cfg.FailoverBefore, "writing before the leader is killed")
 	f.DurationVar(&cfg.FailoverAfter, "failover-after", cfg.FailoverAfter, "writing after the leader is killed")
 	f.BoolVar(&cfg.JSON, "json", false, "print the whole report as JSON instead of tables")
+	f.StringVar(&cfg.JSONFile, "json-file", "", "also write the whole report as JSON to this file")
 	f.BoolVar(&o.quick, "quick", false, "short run: 1 s per level, fewer levels, 100 watchers for 3 s (explicit flags still win)")
 	return cmd
 }

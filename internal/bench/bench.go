@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
 	"runtime"
 	"time"
 
@@ -66,17 +67,32 @@ func (b *Bench) Run(ctx context.Context) error {
 			b.printSection(s)
 		}
 	}
-	if b.cfg.JSON {
-		enc := json.NewEncoder(b.cfg.Out)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(&b.report); err != nil {
-			errs = append(errs, err)
-		}
+	if err := b.writeJSON(); err != nil {
+		errs = append(errs, err)
 	}
 	if ctx.Err() != nil {
 		errs = append(errs, ctx.Err())
 	}
 	return errors.Join(errs...)
+}
+
+// writeJSON prints the report as JSON (with Config.JSON) and writes it to
+// Config.JSONFile (when set).
+func (b *Bench) writeJSON() error {
+	out, err := json.MarshalIndent(&b.report, "", "  ")
+	if err != nil {
+		return err
+	}
+	out = append(out, '\n')
+	if b.cfg.JSON {
+		if _, err := b.cfg.Out.Write(out); err != nil {
+			return err
+		}
+	}
+	if b.cfg.JSONFile != "" {
+		return os.WriteFile(b.cfg.JSONFile, out, 0o644)
+	}
+	return nil
 }
 
 func (b *Bench) section(ctx context.Context, s Section) error {

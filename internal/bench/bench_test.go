@@ -3,6 +3,9 @@ package bench
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -58,6 +61,7 @@ func TestSmokeEverySection(t *testing.T) {
 	cfg.WatchRate, cfg.WatchDuration, cfg.WatchersPerConn, cfg.WatchDrain = 100, time.Second, 2, 20*time.Second
 	cfg.FailoverClients, cfg.FailoverBefore, cfg.FailoverAfter = 4, 500*time.Millisecond, 3*time.Second
 	cfg.Out, cfg.Progress = &out, &prog
+	cfg.JSONFile = filepath.Join(t.TempDir(), "report.json")
 	b, err := New(cfg, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -84,6 +88,10 @@ func TestSmokeEverySection(t *testing.T) {
 	f := r.Failover
 	if f.KilledID == "" || f.NewLeader == "" || f.NewLeader == f.KilledID || f.Acked == 0 || f.Lost != 0 || len(f.Verified) != 3 || f.MaxGapSeconds <= 0 {
 		t.Errorf("failover: %+v", f)
+	}
+	var back Report
+	if raw, err := os.ReadFile(cfg.JSONFile); err != nil || json.Unmarshal(raw, &back) != nil || len(back.Write) != 4 || back.Failover == nil {
+		t.Errorf("JSON report: %v, %d write results", err, len(back.Write))
 	}
 	for _, want := range []string{"== write", "== read", "== watch", "== failover", "acknowledged writes lost"} {
 		if !strings.Contains(out.String(), want) {

@@ -88,8 +88,10 @@ type Config struct {
 
 	// Out receives the tables (or JSON); Progress a line per step.
 	Out, Progress io.Writer
-	// JSON prints the whole Report as JSON at the end instead of tables.
-	JSON bool
+	// JSON prints the whole Report as JSON at the end instead of tables;
+	// JSONFile, when set, also writes it to that file.
+	JSON     bool
+	JSONFile string
 }
 
 // DefaultConfig runs every section at the levels the etcd benchmark

@@ -163,4 +163,3 @@ func (b *Bench) peakRSS() map[string]uint64 {
 	}
 	return out
 }
-
