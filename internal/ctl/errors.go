@@ -1,0 +1,114 @@
+package ctl
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+)
+
+// ExitError ends gantryctl with Code and no message of its own: exec uses
+// it to pass the remote command's exit code back.
+type ExitError struct{ Code int }
+
+func (e *ExitError) Error() string { return fmt.Sprintf("exit code %d", e.Code) }
+
+// report prints err as one line and returns the exit code.
+func report(w io.Writer, err error) int {
+	var ee *ExitError
+	if errors.As(err, &ee) {
+		return ee.Code
+	}
+	fmt.Fprintln(w, "error:", oneLine(describeErr(err)))
+	return 1
+}
+
+// describeErr turns gRPC statuses anywhere in err's chain into words. The
+// server's message already names the object and the rule; the code says
+// what kind of failure it was.
+func describeErr(err error) string {
+	if errors.Is(err, context.DeadlineExceeded) {
+		return strings.TrimSuffix(err.Error(), context.DeadlineExceeded.Error()) + "timed out (raise --request-timeout?)"
+	}
+	st, ok := grpcStatus(err)
+	if !ok {
+		return err.Error()
+	}
+	words := codeWords(st.Code())
+	msg := st.Message()
+	prefix := prefixOf(err, st)
+	if words == "" {
+		return prefix + msg
+	}
+	if msg == "" {
+		return prefix + words
+	}
+	return prefix + words + ": " + msg
+}
+
+// grpcStatus finds a gRPC status in err's chain (the client wraps them).
+func grpcStatus(err error) (*status.Status, bool) {
+	for e := err; e != nil; e = errors.Unwrap(e) {
+		if st, ok := status.FromError(e); ok && st.Code() != codes.OK && st.Code() != codes.Unknown {
+			return st, true
+		}
+	}
+	if st, ok := status.FromError(err); ok && st.Code() == codes.Unknown {
+		return st, true
+	}
+	return nil, false
+}
+
+// prefixOf keeps the context our own code wrapped around a status
+// ("deployment/web: ..."), dropping the status's own text.
+func prefixOf(err error, st *status.Status) string {
+	full := err.Error()
+	raw := st.Err().Error()
+	if i := strings.Index(full, raw); i > 0 {
+		return full[:i]
+	}
+	return ""
+}
+
+func codeWords(c codes.Code) string {
+	switch c {
+	case codes.NotFound:
+		return "not found"
+	case codes.AlreadyExists:
+		return "already exists"
+	case codes.Aborted:
+		return "conflict (the object changed since it was read; try again)"
+	case codes.FailedPrecondition:
+		return "precondition failed"
+	case codes.InvalidArgument:
+		return "invalid"
+	case codes.OutOfRange:
+		return "out of range"
+	case codes.Unavailable:
+		return "cluster unavailable (is it running? check --server or the client config)"
+	case codes.ResourceExhausted:
+		return "too large or rate limited"
+	case codes.Unauthenticated:
+		return "not authenticated"
+	case codes.PermissionDenied:
+		return "permission denied"
+	case codes.DeadlineExceeded:
+		return "timed out (raise --request-timeout?)"
+	case codes.Canceled:
+		return "cancelled"
+	case codes.Unimplemented:
+		return "not supported by this server"
+	case codes.Internal, codes.DataLoss:
+		return "server error"
+	}
+	return ""
+}
+
+// oneLine keeps a multi-line message on one line.
+func oneLine(s string) string {
+	return strings.Join(strings.Fields(strings.ReplaceAll(s, "\n", " ")), " ")
+}
