@@ -44,6 +44,7 @@ func apiserverCmd() *cobra.Command {
 	f.StringVar(&cfg.Advertise, "advertise", "", "gRPC address other masters and clients use (default: --listen)")
 	f.StringVar(&cfg.RaftListen, "raft-listen", "127.0.0.1:7101", "Raft peer address (listened on and advertised)")
 	f.StringVar(&cfg.HTTPListen, "http-listen", "127.0.0.1:7201", "HTTP address for /healthz, /readyz and /metrics (empty: off)")
+	f.BoolVar(&cfg.Profiling, "profiling", cfg.Profiling, "serve Go runtime profiles (net/http/pprof) under /debug/pprof/ on --http-listen")
 	f.StringVar(&initial, "initial-cluster", "", "bootstrap a new cluster: id=raftaddr,... including this master")
 	f.StringVar(&join, "join", "", "join a running cluster through these masters' gRPC addresses (comma separated)")
 	f.DurationVar(&cfg.Raft.HeartbeatTimeout, "raft-heartbeat-timeout", cfg.Raft.HeartbeatTimeout, "Raft heartbeat timeout")

@@ -23,6 +23,13 @@ type Config struct {
 	RaftListen string
 	// HTTPListen serves /healthz, /readyz and /metrics ("" disables).
 	HTTPListen string
+	// Profiling also serves Go's runtime profiles (net/http/pprof) under
+	// /debug/pprof/ on HTTPListen. On by default, as kube-apiserver's
+	// --profiling is: the HTTP port listens on loopback unless told
+	// otherwise, and profiles cost nothing until someone asks for one.
+	// Turn it off when HTTPListen is reachable by people who should not
+	// see stacks, command lines or heap contents.
+	Profiling bool
 	// InitialCluster bootstraps a new cluster ("m1=host:port,..."); Join
 	// instead names masters of a running cluster to join through.
 	InitialCluster map[string]string
@@ -36,7 +43,7 @@ type Config struct {
 
 // DefaultConfig returns the defaults for everything but identity and addresses.
 func DefaultConfig() Config {
-	return Config{Raft: raftnode.DefaultConfig(), Store: store.DefaultConfig(), Watch: watch.DefaultConfig(), API: api.DefaultConfig()}
+	return Config{Profiling: true, Raft: raftnode.DefaultConfig(), Store: store.DefaultConfig(), Watch: watch.DefaultConfig(), API: api.DefaultConfig()}
 }
 
 // Validate reports every problem with the config at once.
