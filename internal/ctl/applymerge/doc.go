@@ -1,0 +1,8 @@
+// Package applymerge owns the update half of "gantryctl apply": a three-way
+// JSON merge of the manifest, the manifest last applied (kept in the
+// kubectl.kubernetes.io/last-applied-configuration annotation, as kubectl
+// does) and the live object. A field the manifest dropped since the last
+// apply is removed; a field nobody applied (an allocated clusterIP, a
+// replica count set by "scale" when the manifest has none) stays. Lists are
+// replaced whole, as JSON merge patch does.
+package applymerge

@@ -1,0 +1,92 @@
+package applymerge
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+
+	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/proto"
+	jsonpatch "gopkg.in/evanphx/json-patch.v4"
+	"k8s.io/apimachinery/pkg/util/jsonmergepatch"
+
+	gantryv1 "github.com/gantryio/gantry/gen/gantry/v1"
+	"github.com/gantryio/gantry/internal/apimeta"
+)
+
+// LastAppliedAnnotation holds the manifest as last applied.
+const LastAppliedAnnotation = "kubectl.kubernetes.io/last-applied-configuration"
+
+// WithLastApplied returns a copy of the manifest object carrying itself (its
+// kind's JSON, without the annotation) in LastAppliedAnnotation.
+func WithLastApplied(obj *gantryv1.Object) (*gantryv1.Object, error) {
+	out := proto.Clone(obj).(*gantryv1.Object)
+	m := apimeta.EnsureMeta(out)
+	delete(m.Annotations, LastAppliedAnnotation)
+	b, err := innerJSON(out)
+	if err != nil {
+		return nil, err
+	}
+	if m.Annotations == nil {
+		m.Annotations = map[string]string{}
+	}
+	m.Annotations[LastAppliedAnnotation] = string(b)
+	return out, nil
+}
+
+// Merge returns live updated with what desired (from WithLastApplied)
+// changed since the last apply, and whether that differs from live. The
+// result keeps live's resource_version, so the update fails with ABORTED
+// if the object changed since it was read.
+func Merge(live, desired *gantryv1.Object) (*gantryv1.Object, bool, error) {
+	if apimeta.KindOf(live) != apimeta.KindOf(desired) {
+		return nil, false, fmt.Errorf("kind %s cannot be applied over %s", apimeta.KindOf(desired), apimeta.KindOf(live))
+	}
+	current, err := innerJSON(live)
+	if err != nil {
+		return nil, false, err
+	}
+	modified, err := innerJSON(desired)
+	if err != nil {
+		return nil, false, err
+	}
+	var original []byte
+	if s := apimeta.Meta(live).GetAnnotations()[LastAppliedAnnotation]; s != "" {
+		original = []byte(s)
+	}
+	patch, err := jsonmergepatch.CreateThreeWayJSONMergePatch(original, modified, current)
+	if err != nil {
+		return nil, false, fmt.Errorf("compute the change: %w", err)
+	}
+	patched, err := jsonpatch.MergePatch(current, patch)
+	if err != nil {
+		return nil, false, fmt.Errorf("apply the change: %w", err)
+	}
+	merged := proto.Clone(live).(*gantryv1.Object)
+	inner := apimeta.Inner(merged)
+	proto.Reset(inner)
+	if err := protojson.Unmarshal(patched, inner); err != nil {
+		return nil, false, fmt.Errorf("apply the change: %w", err)
+	}
+	// Status is the server's; an update carries the live one unchanged.
+	apimeta.SetStatus(merged, live)
+	return merged, !proto.Equal(merged, live), nil
+}
+
+// innerJSON is the kind's message as compact JSON, with Kubernetes names.
+func innerJSON(o *gantryv1.Object) ([]byte, error) {
+	inner := apimeta.Inner(o)
+	if inner == nil {
+		return nil, fmt.Errorf("empty object")
+	}
+	b, err := protojson.Marshal(inner)
+	if err != nil {
+		return nil, fmt.Errorf("encode %s: %w", apimeta.KindOf(o), err)
+	}
+	// protojson varies its whitespace on purpose; the annotation should not.
+	var buf bytes.Buffer
+	if err := json.Compact(&buf, b); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}

@@ -1,0 +1,101 @@
+package applymerge
+
+import (
+	"testing"
+
+	"google.golang.org/protobuf/proto"
+
+	gantryv1 "github.com/gantryio/gantry/gen/gantry/v1"
+)
+
+func svc(labels map[string]string, spec *gantryv1.ServiceSpec) *gantryv1.Object {
+	return &gantryv1.Object{Kind: &gantryv1.Object_Service{Service: &gantryv1.Service{
+		Metadata: &gantryv1.ObjectMeta{Name: "web", Namespace: "default", Labels: labels},
+		Spec:     spec,
+	}}}
+}
+
+// live is what the server holds after applying m: m plus server-set fields.
+func live(t *testing.T, m *gantryv1.Object, clusterIP string) *gantryv1.Object {
+	t.Helper()
+	d, err := WithLastApplied(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := proto.Clone(d).(*gantryv1.Object)
+	md := l.GetService().GetMetadata()
+	md.Uid, md.ResourceVersion = "u1", "7"
+	l.GetService().Spec.ClusterIp = clusterIP
+	return l
+}
+
+func TestMergeKeepsServerFieldsAndDropsRemovedOnes(t *testing.T) {
+	first := svc(map[string]string{"app": "web", "tier": "front"}, &gantryv1.ServiceSpec{Selector: map[string]string{"app": "web"}})
+	l := live(t, first, "10.96.0.10")
+
+	// The new manifest drops the tier label and changes the selector.
+	second := svc(map[string]string{"app": "web"}, &gantryv1.ServiceSpec{Selector: map[string]string{"app": "web2"}})
+	d, err := WithLastApplied(second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	merged, changed, err := Merge(l, d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !changed {
+		t.Fatal("changed = false, want true")
+	}
+	s := merged.GetService()
+	if got := s.GetSpec().GetClusterIp(); got != "10.96.0.10" {
+		t.Errorf("clusterIP = %q, want the allocated one kept", got)
+	}
+	if _, ok := s.GetMetadata().GetLabels()["tier"]; ok {
+		t.Errorf("label tier kept, want removed (it was applied before and is gone from the manifest)")
+	}
+	if got := s.GetSpec().GetSelector()["app"]; got != "web2" {
+		t.Errorf("selector app = %q, want web2", got)
+	}
+	if s.GetMetadata().GetResourceVersion() != "7" || s.GetMetadata().GetUid() != "u1" {
+		t.Errorf("metadata = %v, want the live uid and resource_version", s.GetMetadata())
+	}
+}
+
+func TestMergeSameManifestIsUnchanged(t *testing.T) {
+	m := svc(map[string]string{"app": "web"}, &gantryv1.ServiceSpec{Selector: map[string]string{"app": "web"}})
+	l := live(t, m, "10.96.0.10")
+	d, err := WithLastApplied(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, changed, err := Merge(l, d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if changed {
+		t.Fatal("changed = true for the same manifest, want unchanged")
+	}
+}
+
+func TestMergeKeepsFieldsSetByOthers(t *testing.T) {
+	m := svc(nil, &gantryv1.ServiceSpec{Selector: map[string]string{"app": "web"}})
+	l := live(t, m, "")
+	// Someone else (not apply) set a label.
+	l.GetService().Metadata.Labels = map[string]string{"owner": "ops"}
+	d, _ := WithLastApplied(m)
+	merged, changed, err := Merge(l, d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if changed || merged.GetService().GetMetadata().GetLabels()["owner"] != "ops" {
+		t.Fatalf("changed=%v labels=%v, want the other writer's label kept and nothing to do", changed, merged.GetService().GetMetadata().GetLabels())
+	}
+}
+
+func TestMergeKindMismatch(t *testing.T) {
+	a := svc(nil, nil)
+	b := &gantryv1.Object{Kind: &gantryv1.Object_ConfigMap{ConfigMap: &gantryv1.ConfigMap{Metadata: &gantryv1.ObjectMeta{Name: "web"}}}}
+	if _, _, err := Merge(a, b); err == nil {
+		t.Fatal("Merge of a ConfigMap over a Service succeeded, want an error")
+	}
+}
