@@ -355,11 +355,225 @@ func (x *PodLogsResponse) GetData() []byte {
 	return nil
 }
 
+// PodExecRequest is ExecRequest as the apiserver relays it.
+type PodExecRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Types that are valid to be assigned to Msg:
+	//
+	//	*PodExecRequest_Start
+	//	*PodExecRequest_Stdin
+	//	*PodExecRequest_StdinEof
+	//	*PodExecRequest_Resize
+	Msg           isPodExecRequest_Msg `protobuf_oneof:"msg"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PodExecRequest) Reset() {
+	*x = PodExecRequest{}
+	mi := &file_gantry_v1_node_agent_service_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PodExecRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PodExecRequest) ProtoMessage() {}
+
+func (x *PodExecRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_gantry_v1_node_agent_service_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PodExecRequest.ProtoReflect.Descriptor instead.
+func (*PodExecRequest) Descriptor() ([]byte, []int) {
+	return file_gantry_v1_node_agent_service_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *PodExecRequest) GetMsg() isPodExecRequest_Msg {
+	if x != nil {
+		return x.Msg
+	}
+	return nil
+}
+
+func (x *PodExecRequest) GetStart() *ExecStart {
+	if x != nil {
+		if x, ok := x.Msg.(*PodExecRequest_Start); ok {
+			return x.Start
+		}
+	}
+	return nil
+}
+
+func (x *PodExecRequest) GetStdin() []byte {
+	if x != nil {
+		if x, ok := x.Msg.(*PodExecRequest_Stdin); ok {
+			return x.Stdin
+		}
+	}
+	return nil
+}
+
+func (x *PodExecRequest) GetStdinEof() bool {
+	if x != nil {
+		if x, ok := x.Msg.(*PodExecRequest_StdinEof); ok {
+			return x.StdinEof
+		}
+	}
+	return false
+}
+
+func (x *PodExecRequest) GetResize() *TerminalSize {
+	if x != nil {
+		if x, ok := x.Msg.(*PodExecRequest_Resize); ok {
+			return x.Resize
+		}
+	}
+	return nil
+}
+
+type isPodExecRequest_Msg interface {
+	isPodExecRequest_Msg()
+}
+
+type PodExecRequest_Start struct {
+	Start *ExecStart `protobuf:"bytes,1,opt,name=start,proto3,oneof"`
+}
+
+type PodExecRequest_Stdin struct {
+	Stdin []byte `protobuf:"bytes,2,opt,name=stdin,proto3,oneof"`
+}
+
+type PodExecRequest_StdinEof struct {
+	StdinEof bool `protobuf:"varint,3,opt,name=stdin_eof,json=stdinEof,proto3,oneof"`
+}
+
+type PodExecRequest_Resize struct {
+	Resize *TerminalSize `protobuf:"bytes,4,opt,name=resize,proto3,oneof"`
+}
+
+func (*PodExecRequest_Start) isPodExecRequest_Msg() {}
+
+func (*PodExecRequest_Stdin) isPodExecRequest_Msg() {}
+
+func (*PodExecRequest_StdinEof) isPodExecRequest_Msg() {}
+
+func (*PodExecRequest_Resize) isPodExecRequest_Msg() {}
+
+// PodExecResponse is ExecResponse as the node agent sends it.
+type PodExecResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Types that are valid to be assigned to Msg:
+	//
+	//	*PodExecResponse_Stdout
+	//	*PodExecResponse_Stderr
+	//	*PodExecResponse_Exit
+	Msg           isPodExecResponse_Msg `protobuf_oneof:"msg"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PodExecResponse) Reset() {
+	*x = PodExecResponse{}
+	mi := &file_gantry_v1_node_agent_service_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PodExecResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PodExecResponse) ProtoMessage() {}
+
+func (x *PodExecResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_gantry_v1_node_agent_service_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PodExecResponse.ProtoReflect.Descriptor instead.
+func (*PodExecResponse) Descriptor() ([]byte, []int) {
+	return file_gantry_v1_node_agent_service_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *PodExecResponse) GetMsg() isPodExecResponse_Msg {
+	if x != nil {
+		return x.Msg
+	}
+	return nil
+}
+
+func (x *PodExecResponse) GetStdout() []byte {
+	if x != nil {
+		if x, ok := x.Msg.(*PodExecResponse_Stdout); ok {
+			return x.Stdout
+		}
+	}
+	return nil
+}
+
+func (x *PodExecResponse) GetStderr() []byte {
+	if x != nil {
+		if x, ok := x.Msg.(*PodExecResponse_Stderr); ok {
+			return x.Stderr
+		}
+	}
+	return nil
+}
+
+func (x *PodExecResponse) GetExit() *ExecExit {
+	if x != nil {
+		if x, ok := x.Msg.(*PodExecResponse_Exit); ok {
+			return x.Exit
+		}
+	}
+	return nil
+}
+
+type isPodExecResponse_Msg interface {
+	isPodExecResponse_Msg()
+}
+
+type PodExecResponse_Stdout struct {
+	Stdout []byte `protobuf:"bytes,1,opt,name=stdout,proto3,oneof"`
+}
+
+type PodExecResponse_Stderr struct {
+	Stderr []byte `protobuf:"bytes,2,opt,name=stderr,proto3,oneof"`
+}
+
+type PodExecResponse_Exit struct {
+	Exit *ExecExit `protobuf:"bytes,3,opt,name=exit,proto3,oneof"`
+}
+
+func (*PodExecResponse_Stdout) isPodExecResponse_Msg() {}
+
+func (*PodExecResponse_Stderr) isPodExecResponse_Msg() {}
+
+func (*PodExecResponse_Exit) isPodExecResponse_Msg() {}
+
 var File_gantry_v1_node_agent_service_proto protoreflect.FileDescriptor
 
 const file_gantry_v1_node_agent_service_proto_rawDesc = "" +
 	"\n" +
-	"\"gantry/v1/node_agent_service.proto\x12\tgantry.v1\"\x1f\n" +
+	"\"gantry/v1/node_agent_service.proto\x12\tgantry.v1\x1a\x1bgantry/v1/pod_service.proto\"\x1f\n" +
 	"\x1dNodeAgentServiceStatusRequest\"\xce\x01\n" +
 	"\x1eNodeAgentServiceStatusResponse\x12\x1b\n" +
 	"\tnode_name\x18\x01 \x01(\tR\bnodeName\x12\x18\n" +
@@ -386,10 +600,22 @@ const file_gantry_v1_node_agent_service_proto_rawDesc = "" +
 	"\v_tail_linesB\x0e\n" +
 	"\f_limit_bytes\"%\n" +
 	"\x0fPodLogsResponse\x12\x12\n" +
-	"\x04data\x18\x01 \x01(\fR\x04data2\xb5\x01\n" +
+	"\x04data\x18\x01 \x01(\fR\x04data\"\xaf\x01\n" +
+	"\x0ePodExecRequest\x12,\n" +
+	"\x05start\x18\x01 \x01(\v2\x14.gantry.v1.ExecStartH\x00R\x05start\x12\x16\n" +
+	"\x05stdin\x18\x02 \x01(\fH\x00R\x05stdin\x12\x1d\n" +
+	"\tstdin_eof\x18\x03 \x01(\bH\x00R\bstdinEof\x121\n" +
+	"\x06resize\x18\x04 \x01(\v2\x17.gantry.v1.TerminalSizeH\x00R\x06resizeB\x05\n" +
+	"\x03msg\"w\n" +
+	"\x0fPodExecResponse\x12\x18\n" +
+	"\x06stdout\x18\x01 \x01(\fH\x00R\x06stdout\x12\x18\n" +
+	"\x06stderr\x18\x02 \x01(\fH\x00R\x06stderr\x12)\n" +
+	"\x04exit\x18\x03 \x01(\v2\x13.gantry.v1.ExecExitH\x00R\x04exitB\x05\n" +
+	"\x03msg2\xfb\x01\n" +
 	"\x10NodeAgentService\x12]\n" +
 	"\x06Status\x12(.gantry.v1.NodeAgentServiceStatusRequest\x1a).gantry.v1.NodeAgentServiceStatusResponse\x12B\n" +
-	"\aPodLogs\x12\x19.gantry.v1.PodLogsRequest\x1a\x1a.gantry.v1.PodLogsResponse0\x01B3Z1github.com/gantryio/gantry/gen/gantry/v1;gantryv1b\x06proto3"
+	"\aPodLogs\x12\x19.gantry.v1.PodLogsRequest\x1a\x1a.gantry.v1.PodLogsResponse0\x01\x12D\n" +
+	"\aPodExec\x12\x19.gantry.v1.PodExecRequest\x1a\x1a.gantry.v1.PodExecResponse(\x010\x01B3Z1github.com/gantryio/gantry/gen/gantry/v1;gantryv1b\x06proto3"
 
 var (
 	file_gantry_v1_node_agent_service_proto_rawDescOnce sync.Once
@@ -403,25 +629,35 @@ func file_gantry_v1_node_agent_service_proto_rawDescGZIP() []byte {
 	return file_gantry_v1_node_agent_service_proto_rawDescData
 }
 
-var file_gantry_v1_node_agent_service_proto_msgTypes = make([]protoimpl.MessageInfo, 5)
+var file_gantry_v1_node_agent_service_proto_msgTypes = make([]protoimpl.MessageInfo, 7)
 var file_gantry_v1_node_agent_service_proto_goTypes = []any{
 	(*NodeAgentServiceStatusRequest)(nil),  // 0: gantry.v1.NodeAgentServiceStatusRequest
 	(*NodeAgentServiceStatusResponse)(nil), // 1: gantry.v1.NodeAgentServiceStatusResponse
 	(*PodRuntimeStatus)(nil),               // 2: gantry.v1.PodRuntimeStatus
 	(*PodLogsRequest)(nil),                 // 3: gantry.v1.PodLogsRequest
 	(*PodLogsResponse)(nil),                // 4: gantry.v1.PodLogsResponse
+	(*PodExecRequest)(nil),                 // 5: gantry.v1.PodExecRequest
+	(*PodExecResponse)(nil),                // 6: gantry.v1.PodExecResponse
+	(*ExecStart)(nil),                      // 7: gantry.v1.ExecStart
+	(*TerminalSize)(nil),                   // 8: gantry.v1.TerminalSize
+	(*ExecExit)(nil),                       // 9: gantry.v1.ExecExit
 }
 var file_gantry_v1_node_agent_service_proto_depIdxs = []int32{
 	2, // 0: gantry.v1.NodeAgentServiceStatusResponse.pod_statuses:type_name -> gantry.v1.PodRuntimeStatus
-	0, // 1: gantry.v1.NodeAgentService.Status:input_type -> gantry.v1.NodeAgentServiceStatusRequest
-	3, // 2: gantry.v1.NodeAgentService.PodLogs:input_type -> gantry.v1.PodLogsRequest
-	1, // 3: gantry.v1.NodeAgentService.Status:output_type -> gantry.v1.NodeAgentServiceStatusResponse
-	4, // 4: gantry.v1.NodeAgentService.PodLogs:output_type -> gantry.v1.PodLogsResponse
-	3, // [3:5] is the sub-list for method output_type
-	1, // [1:3] is the sub-list for method input_type
-	1, // [1:1] is the sub-list for extension type_name
-	1, // [1:1] is the sub-list for extension extendee
-	0, // [0:1] is the sub-list for field type_name
+	7, // 1: gantry.v1.PodExecRequest.start:type_name -> gantry.v1.ExecStart
+	8, // 2: gantry.v1.PodExecRequest.resize:type_name -> gantry.v1.TerminalSize
+	9, // 3: gantry.v1.PodExecResponse.exit:type_name -> gantry.v1.ExecExit
+	0, // 4: gantry.v1.NodeAgentService.Status:input_type -> gantry.v1.NodeAgentServiceStatusRequest
+	3, // 5: gantry.v1.NodeAgentService.PodLogs:input_type -> gantry.v1.PodLogsRequest
+	5, // 6: gantry.v1.NodeAgentService.PodExec:input_type -> gantry.v1.PodExecRequest
+	1, // 7: gantry.v1.NodeAgentService.Status:output_type -> gantry.v1.NodeAgentServiceStatusResponse
+	4, // 8: gantry.v1.NodeAgentService.PodLogs:output_type -> gantry.v1.PodLogsResponse
+	6, // 9: gantry.v1.NodeAgentService.PodExec:output_type -> gantry.v1.PodExecResponse
+	7, // [7:10] is the sub-list for method output_type
+	4, // [4:7] is the sub-list for method input_type
+	4, // [4:4] is the sub-list for extension type_name
+	4, // [4:4] is the sub-list for extension extendee
+	0, // [0:4] is the sub-list for field type_name
 }
 
 func init() { file_gantry_v1_node_agent_service_proto_init() }
@@ -429,14 +665,26 @@ func file_gantry_v1_node_agent_service_proto_init() {
 	if File_gantry_v1_node_agent_service_proto != nil {
 		return
 	}
+	file_gantry_v1_pod_service_proto_init()
 	file_gantry_v1_node_agent_service_proto_msgTypes[3].OneofWrappers = []any{}
+	file_gantry_v1_node_agent_service_proto_msgTypes[5].OneofWrappers = []any{
+		(*PodExecRequest_Start)(nil),
+		(*PodExecRequest_Stdin)(nil),
+		(*PodExecRequest_StdinEof)(nil),
+		(*PodExecRequest_Resize)(nil),
+	}
+	file_gantry_v1_node_agent_service_proto_msgTypes[6].OneofWrappers = []any{
+		(*PodExecResponse_Stdout)(nil),
+		(*PodExecResponse_Stderr)(nil),
+		(*PodExecResponse_Exit)(nil),
+	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_gantry_v1_node_agent_service_proto_rawDesc), len(file_gantry_v1_node_agent_service_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   5,
+			NumMessages:   7,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -21,6 +21,7 @@ const _ = grpc.SupportPackageIsVersion9
 const (
 	NodeAgentService_Status_FullMethodName  = "/gantry.v1.NodeAgentService/Status"
 	NodeAgentService_PodLogs_FullMethodName = "/gantry.v1.NodeAgentService/PodLogs"
+	NodeAgentService_PodExec_FullMethodName = "/gantry.v1.NodeAgentService/PodExec"
 )
 
 // NodeAgentServiceClient is the client API for NodeAgentService service.
@@ -33,6 +34,9 @@ type NodeAgentServiceClient interface {
 	Status(ctx context.Context, in *NodeAgentServiceStatusRequest, opts ...grpc.CallOption) (*NodeAgentServiceStatusResponse, error)
 	// PodLogs streams a container's log.
 	PodLogs(ctx context.Context, in *PodLogsRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[PodLogsResponse], error)
+	// PodExec runs a command in a running container of a pod on this node
+	// (see PodService.Exec, which relays to it).
+	PodExec(ctx context.Context, opts ...grpc.CallOption) (grpc.BidiStreamingClient[PodExecRequest, PodExecResponse], error)
 }
 
 type nodeAgentServiceClient struct {
@@ -72,6 +76,19 @@ func (c *nodeAgentServiceClient) PodLogs(ctx context.Context, in *PodLogsRequest
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
 type NodeAgentService_PodLogsClient = grpc.ServerStreamingClient[PodLogsResponse]
 
+func (c *nodeAgentServiceClient) PodExec(ctx context.Context, opts ...grpc.CallOption) (grpc.BidiStreamingClient[PodExecRequest, PodExecResponse], error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	stream, err := c.cc.NewStream(ctx, &NodeAgentService_ServiceDesc.Streams[1], NodeAgentService_PodExec_FullMethodName, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	x := &grpc.GenericClientStream[PodExecRequest, PodExecResponse]{ClientStream: stream}
+	return x, nil
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type NodeAgentService_PodExecClient = grpc.BidiStreamingClient[PodExecRequest, PodExecResponse]
+
 // NodeAgentServiceServer is the server API for NodeAgentService service.
 // All implementations must embed UnimplementedNodeAgentServiceServer
 // for forward compatibility.
@@ -82,6 +99,9 @@ type NodeAgentServiceServer interface {
 	Status(context.Context, *NodeAgentServiceStatusRequest) (*NodeAgentServiceStatusResponse, error)
 	// PodLogs streams a container's log.
 	PodLogs(*PodLogsRequest, grpc.ServerStreamingServer[PodLogsResponse]) error
+	// PodExec runs a command in a running container of a pod on this node
+	// (see PodService.Exec, which relays to it).
+	PodExec(grpc.BidiStreamingServer[PodExecRequest, PodExecResponse]) error
 	mustEmbedUnimplementedNodeAgentServiceServer()
 }
 
@@ -97,6 +117,9 @@ func (UnimplementedNodeAgentServiceServer) Status(context.Context, *NodeAgentSer
 }
 func (UnimplementedNodeAgentServiceServer) PodLogs(*PodLogsRequest, grpc.ServerStreamingServer[PodLogsResponse]) error {
 	return status.Error(codes.Unimplemented, "method PodLogs not implemented")
+}
+func (UnimplementedNodeAgentServiceServer) PodExec(grpc.BidiStreamingServer[PodExecRequest, PodExecResponse]) error {
+	return status.Error(codes.Unimplemented, "method PodExec not implemented")
 }
 func (UnimplementedNodeAgentServiceServer) mustEmbedUnimplementedNodeAgentServiceServer() {}
 func (UnimplementedNodeAgentServiceServer) testEmbeddedByValue()                          {}
@@ -148,6 +171,13 @@ func _NodeAgentService_PodLogs_Handler(srv interface{}, stream grpc.ServerStream
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
 type NodeAgentService_PodLogsServer = grpc.ServerStreamingServer[PodLogsResponse]
 
+func _NodeAgentService_PodExec_Handler(srv interface{}, stream grpc.ServerStream) error {
+	return srv.(NodeAgentServiceServer).PodExec(&grpc.GenericServerStream[PodExecRequest, PodExecResponse]{ServerStream: stream})
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type NodeAgentService_PodExecServer = grpc.BidiStreamingServer[PodExecRequest, PodExecResponse]
+
 // NodeAgentService_ServiceDesc is the grpc.ServiceDesc for NodeAgentService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -165,6 +195,12 @@ var NodeAgentService_ServiceDesc = grpc.ServiceDesc{
 			StreamName:    "PodLogs",
 			Handler:       _NodeAgentService_PodLogs_Handler,
 			ServerStreams: true,
+		},
+		{
+			StreamName:    "PodExec",
+			Handler:       _NodeAgentService_PodExec_Handler,
+			ServerStreams: true,
+			ClientStreams: true,
 		},
 	},
 	Metadata: "gantry/v1/node_agent_service.proto",

@@ -20,6 +20,7 @@ const _ = grpc.SupportPackageIsVersion9
 
 const (
 	PodService_Logs_FullMethodName = "/gantry.v1.PodService/Logs"
+	PodService_Exec_FullMethodName = "/gantry.v1.PodService/Exec"
 )
 
 // PodServiceClient is the client API for PodService service.
@@ -31,6 +32,10 @@ const (
 // through the Kubernetes API server).
 type PodServiceClient interface {
 	Logs(ctx context.Context, in *LogsRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[LogsResponse], error)
+	// Exec runs a command in a running container (as kubectl exec does):
+	// the first request carries start, later ones stdin, stdin_eof and
+	// resize; the responses carry stdout and stderr and end with exit.
+	Exec(ctx context.Context, opts ...grpc.CallOption) (grpc.BidiStreamingClient[ExecRequest, ExecResponse], error)
 }
 
 type podServiceClient struct {
@@ -60,6 +65,19 @@ func (c *podServiceClient) Logs(ctx context.Context, in *LogsRequest, opts ...gr
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
 type PodService_LogsClient = grpc.ServerStreamingClient[LogsResponse]
 
+func (c *podServiceClient) Exec(ctx context.Context, opts ...grpc.CallOption) (grpc.BidiStreamingClient[ExecRequest, ExecResponse], error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	stream, err := c.cc.NewStream(ctx, &PodService_ServiceDesc.Streams[1], PodService_Exec_FullMethodName, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	x := &grpc.GenericClientStream[ExecRequest, ExecResponse]{ClientStream: stream}
+	return x, nil
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type PodService_ExecClient = grpc.BidiStreamingClient[ExecRequest, ExecResponse]
+
 // PodServiceServer is the server API for PodService service.
 // All implementations must embed UnimplementedPodServiceServer
 // for forward compatibility.
@@ -69,6 +87,10 @@ type PodService_LogsClient = grpc.ServerStreamingClient[LogsResponse]
 // through the Kubernetes API server).
 type PodServiceServer interface {
 	Logs(*LogsRequest, grpc.ServerStreamingServer[LogsResponse]) error
+	// Exec runs a command in a running container (as kubectl exec does):
+	// the first request carries start, later ones stdin, stdin_eof and
+	// resize; the responses carry stdout and stderr and end with exit.
+	Exec(grpc.BidiStreamingServer[ExecRequest, ExecResponse]) error
 	mustEmbedUnimplementedPodServiceServer()
 }
 
@@ -81,6 +103,9 @@ type UnimplementedPodServiceServer struct{}
 
 func (UnimplementedPodServiceServer) Logs(*LogsRequest, grpc.ServerStreamingServer[LogsResponse]) error {
 	return status.Error(codes.Unimplemented, "method Logs not implemented")
+}
+func (UnimplementedPodServiceServer) Exec(grpc.BidiStreamingServer[ExecRequest, ExecResponse]) error {
+	return status.Error(codes.Unimplemented, "method Exec not implemented")
 }
 func (UnimplementedPodServiceServer) mustEmbedUnimplementedPodServiceServer() {}
 func (UnimplementedPodServiceServer) testEmbeddedByValue()                    {}
@@ -114,6 +139,13 @@ func _PodService_Logs_Handler(srv interface{}, stream grpc.ServerStream) error {
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
 type PodService_LogsServer = grpc.ServerStreamingServer[LogsResponse]
 
+func _PodService_Exec_Handler(srv interface{}, stream grpc.ServerStream) error {
+	return srv.(PodServiceServer).Exec(&grpc.GenericServerStream[ExecRequest, ExecResponse]{ServerStream: stream})
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type PodService_ExecServer = grpc.BidiStreamingServer[ExecRequest, ExecResponse]
+
 // PodService_ServiceDesc is the grpc.ServiceDesc for PodService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -126,6 +158,12 @@ var PodService_ServiceDesc = grpc.ServiceDesc{
 			StreamName:    "Logs",
 			Handler:       _PodService_Logs_Handler,
 			ServerStreams: true,
+		},
+		{
+			StreamName:    "Exec",
+			Handler:       _PodService_Exec_Handler,
+			ServerStreams: true,
+			ClientStreams: true,
 		},
 	},
 	Metadata: "gantry/v1/pod_service.proto",
