@@ -12,10 +12,12 @@ import (
 
 // Binaries built once by TestMain.
 var (
-	repoRoot   string // the module root (holds go.mod, README.md)
-	gantryBin  string
-	grpcurlBin string
-	grpcurlErr error // why grpcurl could not be built, if it could not
+	repoRoot  string // the module root (holds go.mod, README.md)
+	gantryBin string
+	// gantryctlBin is the command-line client (cmd/gantryctl).
+	gantryctlBin string
+	grpcurlBin   string
+	grpcurlErr   error // why grpcurl could not be built, if it could not
 	// httpServerBin is the workload tests' container (testdata/httpserver).
 	httpServerBin string
 )
@@ -41,13 +43,18 @@ func run(m *testing.M) int {
 		return 1
 	}
 	defer os.RemoveAll(dir)
-	var gantryErr, httpServerErr error
+	var gantryErr, gantryctlErr, httpServerErr error
 	var wg sync.WaitGroup
-	wg.Add(3)
+	wg.Add(4)
 	go func() {
 		defer wg.Done()
 		gantryBin = filepath.Join(dir, "gantry")
 		gantryErr = goBuild(root, "-o", gantryBin, "./cmd/gantry")
+	}()
+	go func() {
+		defer wg.Done()
+		gantryctlBin = filepath.Join(dir, "gantryctl")
+		gantryctlErr = goBuild(root, "-o", gantryctlBin, "./cmd/gantryctl")
 	}()
 	go func() {
 		defer wg.Done()
@@ -60,7 +67,7 @@ func run(m *testing.M) int {
 		httpServerErr = goBuild(root, "-o", httpServerBin, "./test/e2e/testdata/httpserver")
 	}()
 	wg.Wait()
-	for what, err := range map[string]error{"gantry": gantryErr, "the test HTTP server": httpServerErr} {
+	for what, err := range map[string]error{"gantry": gantryErr, "gantryctl": gantryctlErr, "the test HTTP server": httpServerErr} {
 		if err != nil {
 			fmt.Fprintf(os.Stderr, "e2e: build %s: %v\n", what, err)
 			return 1
