@@ -14,9 +14,9 @@ import (
 	gantryv1 "github.com/gantryio/gantry/gen/gantry/v1"
 	"github.com/gantryio/gantry/internal/apimeta"
 	"github.com/gantryio/gantry/internal/client"
+	"github.com/gantryio/gantry/internal/deployutil"
 	"github.com/gantryio/gantry/internal/testutil"
 	"github.com/gantryio/gantry/services/controller/ctrl"
-	"github.com/gantryio/gantry/services/controller/deployment"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest"
 	"google.golang.org/grpc"
@@ -192,7 +192,7 @@ func TestDeploymentLifecycle(t *testing.T) {
 	}
 	for _, o := range rss {
 		rs := o.GetReplicaSet()
-		isNew := deployment.EqualIgnoreHash(rs.GetSpec().GetTemplate(), e.deployment("web").GetSpec().GetTemplate())
+		isNew := deployutil.EqualIgnoreHash(rs.GetSpec().GetTemplate(), e.deployment("web").GetSpec().GetTemplate())
 		if want := map[bool]int32{true: 3, false: 0}[isNew]; rs.GetSpec().GetReplicas() != want {
 			t.Fatalf("ReplicaSet %s (new %v) has %d replicas", rs.GetMetadata().GetName(), isNew, rs.GetSpec().GetReplicas())
 		}

@@ -4,23 +4,9 @@ import (
 	"time"
 
 	gantryv1 "github.com/gantryio/gantry/gen/gantry/v1"
+	"github.com/gantryio/gantry/internal/deployutil"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
-)
-
-// Condition types and reasons, as Kubernetes names them.
-const (
-	CondAvailable      = "Available"
-	CondProgressing    = "Progressing"
-	CondReplicaFailure = "ReplicaFailure"
-
-	ReasonMinimumReplicasAvailable   = "MinimumReplicasAvailable"
-	ReasonMinimumReplicasUnavailable = "MinimumReplicasUnavailable"
-	ReasonNewRSAvailable             = "NewReplicaSetAvailable"
-	ReasonReplicaSetUpdated          = "ReplicaSetUpdated"
-	ReasonProgressDeadlineExceeded   = "ProgressDeadlineExceeded"
-	ReasonPaused                     = "DeploymentPaused"
-	ReasonResumed                    = "DeploymentResumed"
 )
 
 func newCondition(typ, status, reason, msg string, now time.Time) *gantryv1.Condition {
@@ -28,20 +14,11 @@ func newCondition(typ, status, reason, msg string, now time.Time) *gantryv1.Cond
 	return &gantryv1.Condition{Type: typ, Status: status, Reason: reason, Message: msg, LastUpdateTime: ts, LastTransitionTime: ts}
 }
 
-func getCondition(conds []*gantryv1.Condition, typ string) *gantryv1.Condition {
-	for _, c := range conds {
-		if c.GetType() == typ {
-			return c
-		}
-	}
-	return nil
-}
-
 // setCondition puts c into st unless a condition of its type already has
 // its status and reason; a change of reason alone keeps the transition
 // time.
 func setCondition(st *gantryv1.DeploymentStatus, c *gantryv1.Condition) {
-	cur := getCondition(st.Conditions, c.GetType())
+	cur := deployutil.Condition(st.Conditions, c.GetType())
 	if cur != nil && cur.GetStatus() == c.GetStatus() && cur.GetReason() == c.GetReason() {
 		return
 	}

@@ -9,6 +9,7 @@ import (
 
 	gantryv1 "github.com/gantryio/gantry/gen/gantry/v1"
 	"github.com/gantryio/gantry/internal/apimeta"
+	"github.com/gantryio/gantry/internal/deployutil"
 	"github.com/gantryio/gantry/services/controller/ctrl"
 )
 
@@ -26,8 +27,8 @@ func TestNewDeploymentCreatesItsReplicaSet(t *testing.T) {
 	if m.GetName() != "web-"+hash || r.GetSpec().GetReplicas() != 3 {
 		t.Fatalf("ReplicaSet %s with %d replicas, want web-%s with 3", m.GetName(), r.GetSpec().GetReplicas(), hash)
 	}
-	if r.GetSpec().GetSelector().GetMatchLabels()[PodTemplateHashLabel] != hash ||
-		r.GetSpec().GetTemplate().GetMetadata().GetLabels()[PodTemplateHashLabel] != hash || m.GetLabels()[PodTemplateHashLabel] != hash {
+	if r.GetSpec().GetSelector().GetMatchLabels()[deployutil.PodTemplateHashLabel] != hash ||
+		r.GetSpec().GetTemplate().GetMetadata().GetLabels()[deployutil.PodTemplateHashLabel] != hash || m.GetLabels()[deployutil.PodTemplateHashLabel] != hash {
 		t.Fatalf("hash label missing from selector, template or labels: %v", r)
 	}
 	if r.GetSpec().GetTemplate().GetMetadata().GetLabels()["app"] != "web" {
@@ -38,14 +39,14 @@ func TestNewDeploymentCreatesItsReplicaSet(t *testing.T) {
 		t.Fatalf("owner reference %v", ref)
 	}
 	ann := m.GetAnnotations()
-	if ann[RevisionAnnotation] != "1" || ann[DesiredReplicasAnnotation] != "3" || ann[MaxReplicasAnnotation] != "4" {
+	if ann[deployutil.RevisionAnnotation] != "1" || ann[deployutil.DesiredReplicasAnnotation] != "3" || ann[deployutil.MaxReplicasAnnotation] != "4" {
 		t.Fatalf("annotations %v", ann)
 	}
 	dep := w.deployment("web")
-	if dep.GetMetadata().GetAnnotations()[RevisionAnnotation] != "1" {
+	if dep.GetMetadata().GetAnnotations()[deployutil.RevisionAnnotation] != "1" {
 		t.Fatalf("deployment annotations %v, want revision 1", dep.GetMetadata().GetAnnotations())
 	}
-	if c := getCondition(dep.GetStatus().GetConditions(), CondProgressing); c.GetReason() != "NewReplicaSetCreated" {
+	if c := deployutil.Condition(dep.GetStatus().GetConditions(), deployutil.CondProgressing); c.GetReason() != "NewReplicaSetCreated" {
 		t.Fatalf("Progressing %v, want NewReplicaSetCreated", c)
 	}
 	// Run it to completion: 3 pods, all available, status says so.
@@ -54,7 +55,7 @@ func TestNewDeploymentCreatesItsReplicaSet(t *testing.T) {
 	if st.GetAvailableReplicas() != 3 || st.GetUpdatedReplicas() != 3 || st.GetObservedGeneration() != 1 {
 		t.Fatalf("status %v", st)
 	}
-	if c := getCondition(st.GetConditions(), CondProgressing); c.GetStatus() != "True" || c.GetReason() != ReasonNewRSAvailable {
+	if c := deployutil.Condition(st.GetConditions(), deployutil.CondProgressing); c.GetStatus() != "True" || c.GetReason() != deployutil.ReasonNewRSAvailable {
 		t.Fatalf("Progressing %v", c)
 	}
 }
@@ -77,7 +78,7 @@ func TestRecreateNeverRunsOldAndNewTogether(t *testing.T) {
 			}
 			rsName := ctrl.ControllerRef(p.GetMetadata()).GetName()
 			rs := w.w.Object(apimeta.KindReplicaSet, "default", rsName).GetReplicaSet()
-			if EqualIgnoreHash(rs.GetSpec().GetTemplate(), cur) {
+			if deployutil.EqualIgnoreHash(rs.GetSpec().GetTemplate(), cur) {
 				newPods++
 			} else {
 				oldPods++
@@ -123,41 +124,29 @@ func TestRevisionHistoryLimitDeletesOldestRevisions(t *testing.T) {
 	rs := w.rsList()
 	var revs []int64
 	for _, r := range rs {
-		revs = append(revs, Revision(r.GetMetadata()))
+		revs = append(revs, deployutil.Revision(r.GetMetadata()))
 	}
 	if len(revs) != 3 || revs[0] != 3 || revs[1] != 4 || revs[2] != 5 {
 		t.Fatalf("revisions %v left, want [3 4 5] (the new one and 2 old)", revs)
 	}
 }
 
-func TestRollbackToPreviousRevision(t *testing.T) {
+// TestRollbackReusesOldReplicaSet: a client-side rollback
+// (deployutil.Rollback, whose choices its own tests cover) makes the
+// controller scale the old ReplicaSet back up under the next revision.
+func TestRollbackReusesOldReplicaSet(t *testing.T) {
 	w := newWorld(t)
 	w.w.Seed(newDeployment("web", 3, "v1"))
 	w.runUntilComplete("web", 20)
 	w.setImage("web", "v2")
 	w.runUntilComplete("web", 30)
-	d := w.deployment("web")
-	var all []*gantryv1.ReplicaSet
-	all = append(all, w.rsList()...)
-	target, err := RollbackTarget(d, all, 0)
-	if err != nil || Revision(target.GetMetadata()) != 1 {
-		t.Fatalf("RollbackTarget = revision %d, %v; want revision 1", Revision(target.GetMetadata()), err)
-	}
-	if _, _, err := Rollback(d, all, 7); !errors.Is(err, ErrRevisionNotFound) {
-		t.Fatalf("Rollback to a missing revision: %v", err)
-	}
-	if _, _, err := Rollback(d, all, 2); !errors.Is(err, ErrSameTemplate) {
-		t.Fatalf("Rollback to the current revision: %v", err)
-	}
-	next, _, err := Rollback(d, all, 0)
+	next, target, err := deployutil.Rollback(w.deployment("web"), w.rsList(), 0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if img := next.GetSpec().GetTemplate().GetSpec().GetContainers()[0].GetImage(); img != "v1" {
-		t.Fatalf("rolled-back image %q, want v1", img)
-	}
-	if _, ok := next.GetSpec().GetTemplate().GetMetadata().GetLabels()[PodTemplateHashLabel]; ok {
-		t.Fatal("rolled-back template carries the hash label")
+	if deployutil.Revision(target.GetMetadata()) != 1 || next.GetSpec().GetTemplate().GetSpec().GetContainers()[0].GetImage() != "v1" {
+		t.Fatalf("rollback target revision %d, image %q; want revision 1, v1",
+			deployutil.Revision(target.GetMetadata()), next.GetSpec().GetTemplate().GetSpec().GetContainers()[0].GetImage())
 	}
 	if _, err := w.w.Update(context.Background(), apimeta.Wrap(next)); err != nil {
 		t.Fatal(err)
@@ -169,16 +158,15 @@ func TestRollbackToPreviousRevision(t *testing.T) {
 	}
 	// The v1 ReplicaSet is now revision 3 and runs everything.
 	last := rs[1]
-	if Revision(last.GetMetadata()) != 3 || last.GetSpec().GetReplicas() != 3 || last.GetSpec().GetTemplate().GetSpec().GetContainers()[0].GetImage() != "v1" {
+	if deployutil.Revision(last.GetMetadata()) != 3 || last.GetSpec().GetReplicas() != 3 || last.GetSpec().GetTemplate().GetSpec().GetContainers()[0].GetImage() != "v1" {
 		t.Fatalf("ReplicaSets %s, want v1 at revision 3 with 3 replicas", rsSummary(rs))
 	}
-	if w.deployment("web").GetMetadata().GetAnnotations()[RevisionAnnotation] != "3" {
+	if w.deployment("web").GetMetadata().GetAnnotations()[deployutil.RevisionAnnotation] != "3" {
 		t.Fatal("Deployment revision annotation not 3")
 	}
-	d2 := w.deployment("web")
-	d2.Spec.Paused = true
-	if _, _, err := Rollback(d2, rs, 0); !errors.Is(err, ErrPaused) {
-		t.Fatalf("Rollback of a paused Deployment: %v", err)
+	// Rolling back again goes to revision 2 (v2), the one before the newest.
+	if _, target, err := deployutil.Rollback(w.deployment("web"), w.rsList(), 0); err != nil || deployutil.Revision(target.GetMetadata()) != 2 {
+		t.Fatalf("second rollback target %v, %v; want revision 2", target, err)
 	}
 }
 
@@ -200,8 +188,8 @@ func TestPausedDeploymentScalesButDoesNotRollOut(t *testing.T) {
 	if len(rs) != 1 || rs[0].GetSpec().GetReplicas() != 5 {
 		t.Fatalf("ReplicaSets %s, want the one v1 ReplicaSet scaled to 5", rsSummary(rs))
 	}
-	c := getCondition(w.deployment("web").GetStatus().GetConditions(), CondProgressing)
-	if c.GetStatus() != "Unknown" || c.GetReason() != ReasonPaused {
+	c := deployutil.Condition(w.deployment("web").GetStatus().GetConditions(), deployutil.CondProgressing)
+	if c.GetStatus() != "Unknown" || c.GetReason() != deployutil.ReasonPaused {
 		t.Fatalf("Progressing %v, want Unknown/DeploymentPaused", c)
 	}
 	w.w.Mutate(apimeta.KindDeployment, "default", "web", func(o *gantryv1.Object) { o.GetDeployment().Spec.Paused = false })
@@ -236,7 +224,7 @@ func TestScalingMidRolloutIsProportional(t *testing.T) {
 		t.Fatalf("after scaling to 20: %s, want 14 old and 9 new", rsSummary(rs))
 	}
 	for _, r := range rs {
-		if r.GetMetadata().GetAnnotations()[DesiredReplicasAnnotation] != "20" || r.GetMetadata().GetAnnotations()[MaxReplicasAnnotation] != "23" {
+		if r.GetMetadata().GetAnnotations()[deployutil.DesiredReplicasAnnotation] != "20" || r.GetMetadata().GetAnnotations()[deployutil.MaxReplicasAnnotation] != "23" {
 			t.Fatalf("annotations of %s: %v", r.GetMetadata().GetName(), r.GetMetadata().GetAnnotations())
 		}
 	}
@@ -253,8 +241,8 @@ func TestProgressDeadlineExceeded(t *testing.T) {
 	for i := 0; i < 5; i++ {
 		w.step("default/web")
 	}
-	c := getCondition(w.deployment("web").GetStatus().GetConditions(), CondProgressing)
-	if c.GetStatus() != "True" || c.GetReason() != ReasonReplicaSetUpdated {
+	c := deployutil.Condition(w.deployment("web").GetStatus().GetConditions(), deployutil.CondProgressing)
+	if c.GetStatus() != "True" || c.GetReason() != deployutil.ReasonReplicaSetUpdated {
 		t.Fatalf("Progressing %v while rolling, want True/ReplicaSetUpdated", c)
 	}
 	// The controller asked to come back just after the deadline.
@@ -263,11 +251,11 @@ func TestProgressDeadlineExceeded(t *testing.T) {
 	}
 	w.w.Clock.Step(31 * time.Second)
 	w.step("default/web")
-	c = getCondition(w.deployment("web").GetStatus().GetConditions(), CondProgressing)
-	if c.GetStatus() != "False" || c.GetReason() != ReasonProgressDeadlineExceeded {
+	c = deployutil.Condition(w.deployment("web").GetStatus().GetConditions(), deployutil.CondProgressing)
+	if c.GetStatus() != "False" || c.GetReason() != deployutil.ReasonProgressDeadlineExceeded {
 		t.Fatalf("Progressing %v after the deadline, want False/ProgressDeadlineExceeded", c)
 	}
-	if a := getCondition(w.deployment("web").GetStatus().GetConditions(), CondAvailable); a.GetStatus() != "True" {
+	if a := deployutil.Condition(w.deployment("web").GetStatus().GetConditions(), deployutil.CondAvailable); a.GetStatus() != "True" {
 		t.Fatalf("Available %v: the old pods still serve", a)
 	}
 }
@@ -360,7 +348,7 @@ func TestComputeHash(t *testing.T) {
 			t.Fatalf("hash %q has unsafe character %q", ha, r)
 		}
 	}
-	if !EqualIgnoreHash(withHash(a, ha), a) || EqualIgnoreHash(a, b) {
+	if !deployutil.EqualIgnoreHash(withHash(a, ha), a) || deployutil.EqualIgnoreHash(a, b) {
 		t.Fatal("EqualIgnoreHash")
 	}
 }

@@ -39,10 +39,10 @@
 //     ProgressDeadlineExceeded after progressDeadlineSeconds without
 //     progress), and ReplicaFailure copied from the ReplicaSets.
 //
-// Rollback is done by clients, as kubectl rollout undo does: Rollback
-// (rollback.go) copies the template of the ReplicaSet of the wanted
-// revision into the Deployment, which the client then Updates with the
-// resource_version it read; the controller sees a template equal to an
+// Rollback is done by clients, as kubectl rollout undo does:
+// internal/deployutil's Rollback copies the template of the ReplicaSet of
+// the wanted revision into the Deployment, which the client then Updates
+// with the resource_version it read; the controller sees a template equal to an
 // existing ReplicaSet's, makes that ReplicaSet the new one and gives it
 // the next revision.
 package deployment

@@ -7,23 +7,9 @@ import (
 	"strconv"
 
 	gantryv1 "github.com/gantryio/gantry/gen/gantry/v1"
+	"github.com/gantryio/gantry/internal/deployutil"
 	"google.golang.org/protobuf/proto"
 	"k8s.io/apimachinery/pkg/util/rand"
-)
-
-// Annotations and labels, as Kubernetes names them.
-const (
-	// RevisionAnnotation is the revision of a ReplicaSet, and on a
-	// Deployment the revision of its new ReplicaSet.
-	RevisionAnnotation = "deployment.kubernetes.io/revision"
-	// DesiredReplicasAnnotation is the Deployment's replicas when the
-	// ReplicaSet was last scaled.
-	DesiredReplicasAnnotation = "deployment.kubernetes.io/desired-replicas"
-	// MaxReplicasAnnotation is replicas+maxSurge when the ReplicaSet was
-	// last scaled (proportional scaling uses it).
-	MaxReplicasAnnotation = "deployment.kubernetes.io/max-replicas"
-	// PodTemplateHashLabel tells the ReplicaSets of one Deployment apart.
-	PodTemplateHashLabel = "pod-template-hash"
 )
 
 // ComputeHash returns the pod-template-hash of a template: FNV-32a over its
@@ -42,24 +28,6 @@ func ComputeHash(tmpl *gantryv1.PodTemplateSpec, collisionCount *int32) string {
 	return rand.SafeEncodeString(strconv.FormatUint(uint64(h.Sum32()), 10))
 }
 
-// withoutHash returns a copy of tmpl without the pod-template-hash label.
-func withoutHash(tmpl *gantryv1.PodTemplateSpec) *gantryv1.PodTemplateSpec {
-	c := proto.Clone(tmpl).(*gantryv1.PodTemplateSpec)
-	if c == nil {
-		return nil
-	}
-	if c.Metadata != nil && c.Metadata.Labels != nil {
-		delete(c.Metadata.Labels, PodTemplateHashLabel)
-	}
-	return c
-}
-
-// EqualIgnoreHash reports whether two templates are equal apart from the
-// pod-template-hash label.
-func EqualIgnoreHash(a, b *gantryv1.PodTemplateSpec) bool {
-	return proto.Equal(withoutHash(a), withoutHash(b))
-}
-
 // withHash returns a copy of tmpl labelled with hash.
 func withHash(tmpl *gantryv1.PodTemplateSpec, hash string) *gantryv1.PodTemplateSpec {
 	c := proto.Clone(tmpl).(*gantryv1.PodTemplateSpec)
@@ -70,7 +38,7 @@ func withHash(tmpl *gantryv1.PodTemplateSpec, hash string) *gantryv1.PodTemplate
 	if c.Metadata.Labels == nil {
 		c.Metadata.Labels = map[string]string{}
 	}
-	c.Metadata.Labels[PodTemplateHashLabel] = hash
+	c.Metadata.Labels[deployutil.PodTemplateHashLabel] = hash
 	return c
 }
 
@@ -84,7 +52,7 @@ func selectorWithHash(sel *gantryv1.LabelSelector, hash string) *gantryv1.LabelS
 	if c.MatchLabels == nil {
 		c.MatchLabels = map[string]string{}
 	}
-	c.MatchLabels[PodTemplateHashLabel] = hash
+	c.MatchLabels[deployutil.PodTemplateHashLabel] = hash
 	return c
 }
 

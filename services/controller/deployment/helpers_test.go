@@ -10,6 +10,7 @@ import (
 
 	gantryv1 "github.com/gantryio/gantry/gen/gantry/v1"
 	"github.com/gantryio/gantry/internal/apimeta"
+	"github.com/gantryio/gantry/internal/deployutil"
 	"github.com/gantryio/gantry/services/controller/ctrl"
 	"github.com/gantryio/gantry/services/controller/ctrltest"
 	"github.com/gantryio/gantry/services/controller/replicaset"
@@ -177,14 +178,16 @@ func (w *world) rsList() []*gantryv1.ReplicaSet {
 	for _, o := range w.w.Objects(apimeta.KindReplicaSet) {
 		out = append(out, o.GetReplicaSet())
 	}
-	sort.Slice(out, func(i, j int) bool { return Revision(out[i].GetMetadata()) < Revision(out[j].GetMetadata()) })
+	sort.Slice(out, func(i, j int) bool {
+		return deployutil.Revision(out[i].GetMetadata()) < deployutil.Revision(out[j].GetMetadata())
+	})
 	return out
 }
 
 func rsSummary(rs []*gantryv1.ReplicaSet) string {
 	s := ""
 	for _, r := range rs {
-		s += fmt.Sprintf("%s(rev %d, %d) ", r.GetMetadata().GetName(), Revision(r.GetMetadata()), r.GetSpec().GetReplicas())
+		s += fmt.Sprintf("%s(rev %d, %d) ", r.GetMetadata().GetName(), deployutil.Revision(r.GetMetadata()), r.GetSpec().GetReplicas())
 	}
 	return s
 }
@@ -205,9 +208,9 @@ func (w *world) runUntilComplete(name string, maxSteps int) int {
 		w.step("default/" + name)
 		d := w.deployment(name)
 		st := d.GetStatus()
-		cond := getCondition(st.GetConditions(), CondProgressing)
+		cond := deployutil.Condition(st.GetConditions(), deployutil.CondProgressing)
 		if st.GetObservedGeneration() == d.GetMetadata().GetGeneration() && deploymentComplete(d, st) &&
-			cond.GetReason() == ReasonNewRSAvailable && w.oldScaledDown(d) {
+			cond.GetReason() == deployutil.ReasonNewRSAvailable && w.oldScaledDown(d) {
 			return i + 1
 		}
 	}
@@ -217,7 +220,7 @@ func (w *world) runUntilComplete(name string, maxSteps int) int {
 
 func (w *world) oldScaledDown(d *gantryv1.Deployment) bool {
 	for _, rs := range w.rsList() {
-		if !EqualIgnoreHash(rs.GetSpec().GetTemplate(), d.GetSpec().GetTemplate()) && rs.GetSpec().GetReplicas() != 0 {
+		if !deployutil.EqualIgnoreHash(rs.GetSpec().GetTemplate(), d.GetSpec().GetTemplate()) && rs.GetSpec().GetReplicas() != 0 {
 			return false
 		}
 	}

@@ -8,19 +8,14 @@ import (
 
 	gantryv1 "github.com/gantryio/gantry/gen/gantry/v1"
 	"github.com/gantryio/gantry/internal/apimeta"
+	"github.com/gantryio/gantry/internal/deployutil"
 	"github.com/gantryio/gantry/services/controller/ctrl"
 	"google.golang.org/protobuf/proto"
 )
 
-// Progressing reasons set while finding or creating the new ReplicaSet.
-const (
-	reasonNewRSCreated = "NewReplicaSetCreated"
-	reasonFoundNewRS   = "FoundNewReplicaSet"
-)
-
 // skipAnnotations are not copied from a Deployment to its ReplicaSets.
 var skipAnnotations = map[string]bool{
-	RevisionAnnotation: true, DesiredReplicasAnnotation: true, MaxReplicasAnnotation: true,
+	deployutil.RevisionAnnotation: true, deployutil.DesiredReplicasAnnotation: true, deployutil.MaxReplicasAnnotation: true,
 	"kubectl.kubernetes.io/last-applied-configuration": true,
 	"deployment.kubernetes.io/revision-history":        true,
 }
@@ -30,7 +25,7 @@ var skipAnnotations = map[string]bool{
 func (s *state) findNew() {
 	s.newRS = nil
 	for _, r := range s.rsets {
-		if EqualIgnoreHash(r.rs().GetSpec().GetTemplate(), s.d().GetSpec().GetTemplate()) {
+		if deployutil.EqualIgnoreHash(r.rs().GetSpec().GetTemplate(), s.d().GetSpec().GetTemplate()) {
 			s.newRS = r
 			return
 		}
@@ -56,7 +51,7 @@ func (s *state) syncRevision(ctx context.Context, create bool) error {
 			return err
 		}
 		if s.progressCond() == nil {
-			s.pendingReason = reasonFoundNewRS
+			s.pendingReason = deployutil.ReasonFoundNewRS
 		}
 	case create:
 		if err := s.createNewRS(ctx, next); err != nil {
@@ -82,7 +77,7 @@ func (s *state) updateNewRS(ctx context.Context, next int64) error {
 		if rs.Metadata.Annotations == nil {
 			rs.Metadata.Annotations = map[string]string{}
 		}
-		rs.Metadata.Annotations[RevisionAnnotation] = strconv.FormatInt(next, 10)
+		rs.Metadata.Annotations[deployutil.RevisionAnnotation] = strconv.FormatInt(next, 10)
 	}
 	rs.Spec.MinReadySeconds = minReady
 	updated, err := s.c.client.Update(ctx, apimeta.Wrap(rs))
@@ -114,7 +109,7 @@ func (s *state) createNewRS(ctx context.Context, revision int64) error {
 	created, err := s.c.client.Create(ctx, apimeta.Wrap(rs))
 	if err == nil {
 		s.adoptNew(created)
-		s.pendingReason = reasonNewRSCreated
+		s.pendingReason = deployutil.ReasonNewRSCreated
 		return nil
 	}
 	if !ctrl.IsConflict(err) {
@@ -133,7 +128,7 @@ func (s *state) resolveNameClash(ctx context.Context, name string, createErr err
 		return fmt.Errorf("create ReplicaSet %s: %w; read it back: %w", name, createErr, err)
 	}
 	em := ctrl.Meta(existing)
-	if ctrl.IsControlledBy(em, d.GetMetadata().GetUid()) && EqualIgnoreHash(existing.GetReplicaSet().GetSpec().GetTemplate(), d.GetSpec().GetTemplate()) {
+	if ctrl.IsControlledBy(em, d.GetMetadata().GetUid()) && deployutil.EqualIgnoreHash(existing.GetReplicaSet().GetSpec().GetTemplate(), d.GetSpec().GetTemplate()) {
 		s.adoptNew(existing)
 		return nil
 	}
@@ -170,9 +165,9 @@ func (s *state) newRSAnnotations(revision int64) map[string]string {
 			out[k] = v
 		}
 	}
-	out[RevisionAnnotation] = strconv.FormatInt(revision, 10)
-	out[DesiredReplicasAnnotation] = strconv.FormatInt(int64(desiredReplicas(d)), 10)
-	out[MaxReplicasAnnotation] = strconv.FormatInt(int64(desiredReplicas(d)+MaxSurge(d)), 10)
+	out[deployutil.RevisionAnnotation] = strconv.FormatInt(revision, 10)
+	out[deployutil.DesiredReplicasAnnotation] = strconv.FormatInt(int64(desiredReplicas(d)), 10)
+	out[deployutil.MaxReplicasAnnotation] = strconv.FormatInt(int64(desiredReplicas(d)+MaxSurge(d)), 10)
 	return out
 }
 
@@ -180,7 +175,7 @@ func (s *state) newRSAnnotations(revision int64) map[string]string {
 // Deployment.
 func (s *state) setDeploymentRevision(ctx context.Context, revision int64) error {
 	want := strconv.FormatInt(revision, 10)
-	if s.d().GetMetadata().GetAnnotations()[RevisionAnnotation] == want {
+	if s.d().GetMetadata().GetAnnotations()[deployutil.RevisionAnnotation] == want {
 		return nil
 	}
 	d := proto.Clone(s.d()).(*gantryv1.Deployment)
@@ -188,7 +183,7 @@ func (s *state) setDeploymentRevision(ctx context.Context, revision int64) error
 	if d.Metadata.Annotations == nil {
 		d.Metadata.Annotations = map[string]string{}
 	}
-	d.Metadata.Annotations[RevisionAnnotation] = want
+	d.Metadata.Annotations[deployutil.RevisionAnnotation] = want
 	updated, err := s.c.client.Update(ctx, apimeta.Wrap(d))
 	if err != nil {
 		return fmt.Errorf("set revision of Deployment %s: %w", ctrl.Key(s.obj), err)

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"hash/fnv"
 	"testing"
+
+	"github.com/gantryio/gantry/internal/deployutil"
 )
 
 func TestRollingUpdateStaysWithinBounds(t *testing.T) {
@@ -75,7 +77,7 @@ func TestRollingUpdateStaysWithinBounds(t *testing.T) {
 					t.Error("the rollout never went below replicas although it has no surge")
 				}
 				rs := w.rsList()
-				if len(rs) != 3 || Revision(rs[2].GetMetadata()) != 3 || rs[2].GetSpec().GetReplicas() != tc.replicas {
+				if len(rs) != 3 || deployutil.Revision(rs[2].GetMetadata()) != 3 || rs[2].GetSpec().GetReplicas() != tc.replicas {
 					t.Fatalf("ReplicaSets %s, want three revisions with the last at %d", rsSummary(rs), tc.replicas)
 				}
 				st := w.deployment("web").GetStatus()
@@ -83,7 +85,7 @@ func TestRollingUpdateStaysWithinBounds(t *testing.T) {
 					st.GetReadyReplicas() != tc.replicas || st.GetUnavailableReplicas() != 0 {
 					t.Fatalf("final status %v", st)
 				}
-				if c := getCondition(st.GetConditions(), CondAvailable); c.GetStatus() != "True" {
+				if c := deployutil.Condition(st.GetConditions(), deployutil.CondAvailable); c.GetStatus() != "True" {
 					t.Fatalf("Available condition %v", c)
 				}
 			})

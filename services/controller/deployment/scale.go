@@ -10,6 +10,7 @@ import (
 
 	gantryv1 "github.com/gantryio/gantry/gen/gantry/v1"
 	"github.com/gantryio/gantry/internal/apimeta"
+	"github.com/gantryio/gantry/internal/deployutil"
 	"github.com/gantryio/gantry/services/controller/ctrl"
 	"google.golang.org/protobuf/proto"
 )
@@ -23,7 +24,7 @@ func (s *state) scaleRS(ctx context.Context, r *rsState, n int32) (bool, error) 
 	maxReplicas := strconv.FormatInt(int64(desiredReplicas(d)+MaxSurge(d)), 10)
 	ann := r.meta().GetAnnotations()
 	sizeChanged := r.replicas() != n
-	if !sizeChanged && ann[DesiredReplicasAnnotation] == desired && ann[MaxReplicasAnnotation] == maxReplicas {
+	if !sizeChanged && ann[deployutil.DesiredReplicasAnnotation] == desired && ann[deployutil.MaxReplicasAnnotation] == maxReplicas {
 		return false, nil
 	}
 	rs := proto.Clone(r.rs()).(*gantryv1.ReplicaSet)
@@ -32,8 +33,8 @@ func (s *state) scaleRS(ctx context.Context, r *rsState, n int32) (bool, error) 
 	if rs.Metadata.Annotations == nil {
 		rs.Metadata.Annotations = map[string]string{}
 	}
-	rs.Metadata.Annotations[DesiredReplicasAnnotation] = desired
-	rs.Metadata.Annotations[MaxReplicasAnnotation] = maxReplicas
+	rs.Metadata.Annotations[deployutil.DesiredReplicasAnnotation] = desired
+	rs.Metadata.Annotations[deployutil.MaxReplicasAnnotation] = maxReplicas
 	updated, err := s.c.client.Update(ctx, apimeta.Wrap(rs))
 	if err != nil {
 		return false, fmt.Errorf("scale ReplicaSet %s from %d to %d: %w", ctrl.Key(r.obj), r.replicas(), n, err)
@@ -48,7 +49,7 @@ func (s *state) isScalingEvent() bool {
 	s.findNew()
 	want := desiredReplicas(s.d())
 	for _, r := range active(s.all()) {
-		v, ok := r.meta().GetAnnotations()[DesiredReplicasAnnotation]
+		v, ok := r.meta().GetAnnotations()[deployutil.DesiredReplicasAnnotation]
 		if !ok {
 			continue
 		}
@@ -154,7 +155,7 @@ func (s *state) fraction(r *rsState) int32 {
 		return -r.replicas()
 	}
 	total := desiredReplicas(d) + MaxSurge(d)
-	annotated, err := strconv.ParseInt(r.meta().GetAnnotations()[MaxReplicasAnnotation], 10, 32)
+	annotated, err := strconv.ParseInt(r.meta().GetAnnotations()[deployutil.MaxReplicasAnnotation], 10, 32)
 	if err != nil {
 		annotated = int64(d.GetStatus().GetReplicas())
 	}
@@ -192,6 +193,6 @@ func (s *state) isSaturated() bool {
 	if r == nil {
 		return false
 	}
-	desired, err := strconv.ParseInt(r.meta().GetAnnotations()[DesiredReplicasAnnotation], 10, 32)
+	desired, err := strconv.ParseInt(r.meta().GetAnnotations()[deployutil.DesiredReplicasAnnotation], 10, 32)
 	return err == nil && r.replicas() == want && int32(desired) == want && r.availableCount() == want
 }

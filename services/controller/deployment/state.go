@@ -3,11 +3,11 @@ package deployment
 import (
 	"context"
 	"sort"
-	"strconv"
 	"time"
 
 	gantryv1 "github.com/gantryio/gantry/gen/gantry/v1"
 	"github.com/gantryio/gantry/internal/apimeta"
+	"github.com/gantryio/gantry/internal/deployutil"
 	"github.com/gantryio/gantry/internal/selector"
 	"github.com/gantryio/gantry/services/controller/ctrl"
 	"k8s.io/apimachinery/pkg/labels"
@@ -45,16 +45,7 @@ func (r *rsState) podCount() int32 { return max(r.replicas(), r.active) }
 // spec.replicas of its available pods.
 func (r *rsState) availableCount() int32 { return min(r.available, r.replicas()) }
 
-func (r *rsState) revision() int64 { return revisionOf(r.meta()) }
-
-// revisionOf parses the revision annotation (0 when missing or bad).
-func revisionOf(m *gantryv1.ObjectMeta) int64 {
-	v, err := strconv.ParseInt(m.GetAnnotations()[RevisionAnnotation], 10, 64)
-	if err != nil {
-		return 0
-	}
-	return v
-}
+func (r *rsState) revision() int64 { return deployutil.Revision(r.meta()) }
 
 // state is what one reconcile of one Deployment works with.
 type state struct {

@@ -8,12 +8,13 @@ import (
 
 	gantryv1 "github.com/gantryio/gantry/gen/gantry/v1"
 	"github.com/gantryio/gantry/internal/apimeta"
+	"github.com/gantryio/gantry/internal/deployutil"
 	"github.com/gantryio/gantry/services/controller/ctrl"
 	"google.golang.org/protobuf/proto"
 )
 
 func (s *state) progressCond() *gantryv1.Condition {
-	return getCondition(s.d().GetStatus().GetConditions(), CondProgressing)
+	return deployutil.Condition(s.d().GetStatus().GetConditions(), deployutil.CondProgressing)
 }
 
 // calculateStatus counts the pods of every ReplicaSet and sets Available.
@@ -36,9 +37,9 @@ func (s *state) calculateStatus() *gantryv1.DeploymentStatus {
 	}
 	st.UnavailableReplicas = max(specSum-st.AvailableReplicas, 0)
 	if st.AvailableReplicas >= desiredReplicas(d)-MaxUnavailable(d) {
-		setCondition(st, newCondition(CondAvailable, "True", ReasonMinimumReplicasAvailable, "Deployment has minimum availability.", s.now))
+		setCondition(st, newCondition(deployutil.CondAvailable, "True", deployutil.ReasonMinimumReplicasAvailable, "Deployment has minimum availability.", s.now))
 	} else {
-		setCondition(st, newCondition(CondAvailable, "False", ReasonMinimumReplicasUnavailable, "Deployment does not have minimum availability.", s.now))
+		setCondition(st, newCondition(deployutil.CondAvailable, "False", deployutil.ReasonMinimumReplicasUnavailable, "Deployment does not have minimum availability.", s.now))
 	}
 	return st
 }
@@ -74,16 +75,16 @@ func (s *state) syncStatus(ctx context.Context, rollout bool) error {
 // pausedCondition marks Progressing Unknown while paused and on resume
 // (a timed-out rollout keeps its condition).
 func (s *state) pausedCondition(st *gantryv1.DeploymentStatus) {
-	cur := getCondition(st.Conditions, CondProgressing)
-	if cur.GetReason() == ReasonProgressDeadlineExceeded {
+	cur := deployutil.Condition(st.Conditions, deployutil.CondProgressing)
+	if cur.GetReason() == deployutil.ReasonProgressDeadlineExceeded {
 		return
 	}
 	paused := s.d().GetSpec().GetPaused()
 	switch {
-	case paused && cur.GetReason() != ReasonPaused:
-		setCondition(st, newCondition(CondProgressing, "Unknown", ReasonPaused, "Deployment is paused", s.now))
-	case !paused && cur.GetReason() == ReasonPaused:
-		setCondition(st, newCondition(CondProgressing, "Unknown", ReasonResumed, "Deployment is resumed", s.now))
+	case paused && cur.GetReason() != deployutil.ReasonPaused:
+		setCondition(st, newCondition(deployutil.CondProgressing, "Unknown", deployutil.ReasonPaused, "Deployment is paused", s.now))
+	case !paused && cur.GetReason() == deployutil.ReasonPaused:
+		setCondition(st, newCondition(deployutil.CondProgressing, "Unknown", deployutil.ReasonResumed, "Deployment is resumed", s.now))
 	}
 }
 
@@ -94,7 +95,7 @@ func (s *state) pausedCondition(st *gantryv1.DeploymentStatus) {
 func (s *state) progressCondition(st *gantryv1.DeploymentStatus) {
 	d := s.d()
 	if !hasDeadline(d) {
-		removeCondition(st, CondProgressing)
+		removeCondition(st, deployutil.CondProgressing)
 		return
 	}
 	name := ""
@@ -102,29 +103,29 @@ func (s *state) progressCondition(st *gantryv1.DeploymentStatus) {
 		name = s.newRS.meta().GetName()
 	}
 	switch s.pendingReason {
-	case reasonNewRSCreated:
-		setCondition(st, newCondition(CondProgressing, "True", reasonNewRSCreated, fmt.Sprintf("Created new replica set %q", name), s.now))
-	case reasonFoundNewRS:
-		setCondition(st, newCondition(CondProgressing, "True", reasonFoundNewRS, fmt.Sprintf("Found new replica set %q", name), s.now))
+	case deployutil.ReasonNewRSCreated:
+		setCondition(st, newCondition(deployutil.CondProgressing, "True", deployutil.ReasonNewRSCreated, fmt.Sprintf("Created new replica set %q", name), s.now))
+	case deployutil.ReasonFoundNewRS:
+		setCondition(st, newCondition(deployutil.CondProgressing, "True", deployutil.ReasonFoundNewRS, fmt.Sprintf("Found new replica set %q", name), s.now))
 	}
-	cur := getCondition(st.Conditions, CondProgressing)
-	if st.Replicas == st.UpdatedReplicas && cur.GetReason() == ReasonNewRSAvailable {
+	cur := deployutil.Condition(st.Conditions, deployutil.CondProgressing)
+	if st.Replicas == st.UpdatedReplicas && cur.GetReason() == deployutil.ReasonNewRSAvailable {
 		return
 	}
 	switch {
 	case deploymentComplete(d, st):
-		setCondition(st, newCondition(CondProgressing, "True", ReasonNewRSAvailable, fmt.Sprintf("ReplicaSet %q has successfully progressed.", name), s.now))
+		setCondition(st, newCondition(deployutil.CondProgressing, "True", deployutil.ReasonNewRSAvailable, fmt.Sprintf("ReplicaSet %q has successfully progressed.", name), s.now))
 	case progressing(d.GetStatus(), st):
-		c := newCondition(CondProgressing, "True", ReasonReplicaSetUpdated, fmt.Sprintf("ReplicaSet %q is progressing.", name), s.now)
+		c := newCondition(deployutil.CondProgressing, "True", deployutil.ReasonReplicaSetUpdated, fmt.Sprintf("ReplicaSet %q is progressing.", name), s.now)
 		if cur != nil {
 			if cur.GetStatus() == "True" {
 				c.LastTransitionTime = cur.GetLastTransitionTime()
 			}
-			removeCondition(st, CondProgressing)
+			removeCondition(st, deployutil.CondProgressing)
 		}
 		setCondition(st, c)
 	case s.timedOut(st):
-		setCondition(st, newCondition(CondProgressing, "False", ReasonProgressDeadlineExceeded, fmt.Sprintf("ReplicaSet %q has timed out progressing.", name), s.now))
+		setCondition(st, newCondition(deployutil.CondProgressing, "False", deployutil.ReasonProgressDeadlineExceeded, fmt.Sprintf("ReplicaSet %q has timed out progressing.", name), s.now))
 	}
 }
 
@@ -137,13 +138,13 @@ func (s *state) replicaFailure(st *gantryv1.DeploymentStatus) {
 	}
 	for _, r := range order {
 		for _, c := range r.rs().GetStatus().GetConditions() {
-			if c.GetType() == CondReplicaFailure && c.GetStatus() == "True" {
-				setCondition(st, newCondition(CondReplicaFailure, "True", c.GetReason(), c.GetMessage(), s.now))
+			if c.GetType() == deployutil.CondReplicaFailure && c.GetStatus() == "True" {
+				setCondition(st, newCondition(deployutil.CondReplicaFailure, "True", c.GetReason(), c.GetMessage(), s.now))
 				return
 			}
 		}
 	}
-	removeCondition(st, CondReplicaFailure)
+	removeCondition(st, deployutil.CondReplicaFailure)
 }
 
 // requeue schedules the next sync for when a ready pod becomes available
@@ -160,8 +161,8 @@ func (s *state) requeue(st *gantryv1.DeploymentStatus) {
 		s.c.queue.AddAfter(key, next.Sub(s.now))
 	}
 	d := s.d()
-	cur := getCondition(st.Conditions, CondProgressing)
-	if !hasDeadline(d) || d.GetSpec().GetPaused() || cur == nil || cur.GetReason() == ReasonProgressDeadlineExceeded ||
+	cur := deployutil.Condition(st.Conditions, deployutil.CondProgressing)
+	if !hasDeadline(d) || d.GetSpec().GetPaused() || cur == nil || cur.GetReason() == deployutil.ReasonProgressDeadlineExceeded ||
 		deploymentComplete(d, st) {
 		return
 	}
@@ -195,11 +196,11 @@ func progressing(old, cur *gantryv1.DeploymentStatus) bool {
 // progressDeadlineSeconds.
 func (s *state) timedOut(st *gantryv1.DeploymentStatus) bool {
 	d := s.d()
-	c := getCondition(st.Conditions, CondProgressing)
-	if !hasDeadline(d) || c == nil || c.GetReason() == ReasonNewRSAvailable {
+	c := deployutil.Condition(st.Conditions, deployutil.CondProgressing)
+	if !hasDeadline(d) || c == nil || c.GetReason() == deployutil.ReasonNewRSAvailable {
 		return false
 	}
-	if c.GetReason() == ReasonProgressDeadlineExceeded {
+	if c.GetReason() == deployutil.ReasonProgressDeadlineExceeded {
 		return true
 	}
 	deadline := c.GetLastUpdateTime().AsTime().Add(time.Duration(*d.GetSpec().ProgressDeadlineSeconds) * time.Second)
