@@ -114,6 +114,11 @@ type Runtime interface {
 	// SetExitHandler registers fn, called (from any goroutine) when a
 	// container of pod uid exits.
 	SetExitHandler(fn func(uid string))
+	// Exec runs a command in a running container and returns its exit
+	// code once it has exited and its output has been written. See
+	// ExecOptions for the streams, ExecStartError for a command that could
+	// not be started.
+	Exec(ctx context.Context, opts ExecOptions) (exitCode int, err error)
 }
 
 // Latest returns the newest run of the named container among cs.

@@ -168,3 +168,8 @@ func (r *Runtime) Logs(_ context.Context, opts runtime.LogOptions, _ io.Writer) 
 	}
 	return fmt.Errorf("%w: container %q of pod %s", runtime.ErrNotFound, opts.Container, opts.PodUID)
 }
+
+// Exec fails: a simulated container is no process to run anything in.
+func (r *Runtime) Exec(context.Context, runtime.ExecOptions) (int, error) {
+	return 0, fmt.Errorf("%w: simulated node runs nothing", runtime.ErrUnsupported)
+}

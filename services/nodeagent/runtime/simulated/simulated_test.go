@@ -62,3 +62,11 @@ func TestSimulatedContainersRunUntilStoppedOrExited(t *testing.T) {
 		t.Fatalf("remove: %v, pods %v", err, r.Pods())
 	}
 }
+
+func TestExecIsUnsupported(t *testing.T) {
+	r := New(nil)
+	_, err := r.Exec(context.Background(), runtime.ExecOptions{PodUID: "u1", Container: "a", Command: []string{"true"}})
+	if !errors.Is(err, runtime.ErrUnsupported) || err.Error() != "runtime: not supported: simulated node runs nothing" {
+		t.Fatalf("Exec = %v, want ErrUnsupported saying the node runs nothing", err)
+	}
+}
