@@ -92,23 +92,30 @@ func agentError(addr string, err error) error {
 // linearizably: NOT_FOUND for no such pod, FAILED_PRECONDITION for a pod
 // not bound yet or bound to a node that is unknown or has no address.
 func (s *Service) agentFor(ctx context.Context, ns, name string) (string, error) {
+	_, addr, err := s.podAgent(ctx, ns, name)
+	return addr, err
+}
+
+// podAgent is agentFor that also returns the pod.
+func (s *Service) podAgent(ctx context.Context, ns, name string) (*gantryv1.Pod, string, error) {
 	if err := s.consistent(ctx, gantryv1.Consistency_CONSISTENCY_UNSPECIFIED, ""); err != nil {
-		return "", toStatus(err)
+		return nil, "", toStatus(err)
 	}
 	o, _, err := s.st.Get("Pod", ns, name)
 	if err != nil {
-		return "", toStatus(fmt.Errorf("Pod %q: %w", ns+"/"+name, err))
+		return nil, "", toStatus(fmt.Errorf("Pod %q: %w", ns+"/"+name, err))
 	}
-	nodeName := o.GetPod().GetSpec().GetNodeName()
+	pod := o.GetPod()
+	nodeName := pod.GetSpec().GetNodeName()
 	if nodeName == "" {
-		return "", status.Errorf(codes.FailedPrecondition, "pod %s/%s is not bound to a node yet", ns, name)
+		return nil, "", status.Errorf(codes.FailedPrecondition, "pod %s/%s is not bound to a node yet", ns, name)
 	}
 	n, _, err := s.st.Get("Node", "", nodeName)
 	if errors.Is(err, store.ErrNotFound) {
-		return "", status.Errorf(codes.FailedPrecondition, "node %q of pod %s/%s is unknown", nodeName, ns, name)
+		return nil, "", status.Errorf(codes.FailedPrecondition, "node %q of pod %s/%s is unknown", nodeName, ns, name)
 	}
 	if err != nil {
-		return "", toStatus(err)
+		return nil, "", toStatus(err)
 	}
 	ip := ""
 	for _, a := range n.GetNode().GetStatus().GetAddresses() {
@@ -118,7 +125,7 @@ func (s *Service) agentFor(ctx context.Context, ns, name string) (string, error)
 	}
 	port := n.GetNode().GetStatus().GetDaemonEndpoints().GetKubeletEndpoint().GetPort()
 	if ip == "" || port <= 0 {
-		return "", status.Errorf(codes.FailedPrecondition, "node %q has no InternalIP address or node agent port in its status", nodeName)
+		return nil, "", status.Errorf(codes.FailedPrecondition, "node %q has no InternalIP address or node agent port in its status", nodeName)
 	}
-	return net.JoinHostPort(ip, strconv.Itoa(int(port))), nil
+	return pod, net.JoinHostPort(ip, strconv.Itoa(int(port))), nil
 }
