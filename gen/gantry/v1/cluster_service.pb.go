@@ -249,10 +249,14 @@ func (x *Member) GetError() string {
 
 // AddMemberRequest names the master to add.
 type AddMemberRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
-	RaftAddress   string                 `protobuf:"bytes,2,opt,name=raft_address,json=raftAddress,proto3" json:"raft_address,omitempty"`
-	ApiAddress    string                 `protobuf:"bytes,3,opt,name=api_address,json=apiAddress,proto3" json:"api_address,omitempty"`
+	state       protoimpl.MessageState `protogen:"open.v1"`
+	Id          string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	RaftAddress string                 `protobuf:"bytes,2,opt,name=raft_address,json=raftAddress,proto3" json:"raft_address,omitempty"`
+	ApiAddress  string                 `protobuf:"bytes,3,opt,name=api_address,json=apiAddress,proto3" json:"api_address,omitempty"`
+	// Nonvoter adds the master as a non-voting member: it receives the log
+	// but neither votes nor counts toward the quorum. A voter is never
+	// demoted this way (FAILED_PRECONDITION).
+	Nonvoter      bool `protobuf:"varint,4,opt,name=nonvoter,proto3" json:"nonvoter,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -306,6 +310,13 @@ func (x *AddMemberRequest) GetApiAddress() string {
 		return x.ApiAddress
 	}
 	return ""
+}
+
+func (x *AddMemberRequest) GetNonvoter() bool {
+	if x != nil {
+		return x.Nonvoter
+	}
+	return false
 }
 
 // AddMemberResponse lists the members after the change.
@@ -575,7 +586,9 @@ type SnapshotResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	Data  []byte                 `protobuf:"bytes,1,opt,name=data,proto3" json:"data,omitempty"`
 	// Index is the Raft index the backup was taken at (first chunk only).
-	Index         uint64 `protobuf:"varint,2,opt,name=index,proto3" json:"index,omitempty"`
+	Index uint64 `protobuf:"varint,2,opt,name=index,proto3" json:"index,omitempty"`
+	// Term is the Raft term of the entry at index (first chunk only).
+	Term          uint64 `protobuf:"varint,3,opt,name=term,proto3" json:"term,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -620,6 +633,13 @@ func (x *SnapshotResponse) GetData() []byte {
 func (x *SnapshotResponse) GetIndex() uint64 {
 	if x != nil {
 		return x.Index
+	}
+	return 0
+}
+
+func (x *SnapshotResponse) GetTerm() uint64 {
+	if x != nil {
+		return x.Term
 	}
 	return 0
 }
@@ -728,12 +748,13 @@ const file_gantry_v1_cluster_service_proto_rawDesc = "" +
 	"\x04role\x18\x04 \x01(\tR\x04role\x12#\n" +
 	"\rapplied_index\x18\x05 \x01(\x04R\fappliedIndex\x12\x14\n" +
 	"\x05voter\x18\x06 \x01(\bR\x05voter\x12\x14\n" +
-	"\x05error\x18\a \x01(\tR\x05error\"f\n" +
+	"\x05error\x18\a \x01(\tR\x05error\"\x82\x01\n" +
 	"\x10AddMemberRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12!\n" +
 	"\fraft_address\x18\x02 \x01(\tR\vraftAddress\x12\x1f\n" +
 	"\vapi_address\x18\x03 \x01(\tR\n" +
-	"apiAddress\"@\n" +
+	"apiAddress\x12\x1a\n" +
+	"\bnonvoter\x18\x04 \x01(\bR\bnonvoter\"@\n" +
 	"\x11AddMemberResponse\x12+\n" +
 	"\amembers\x18\x01 \x03(\v2\x11.gantry.v1.MemberR\amembers\"%\n" +
 	"\x13RemoveMemberRequest\x12\x0e\n" +
@@ -744,10 +765,11 @@ const file_gantry_v1_cluster_service_proto_rawDesc = "" +
 	"\x02id\x18\x01 \x01(\tR\x02id\"9\n" +
 	"\x1aTransferLeadershipResponse\x12\x1b\n" +
 	"\tleader_id\x18\x01 \x01(\tR\bleaderId\"\x11\n" +
-	"\x0fSnapshotRequest\"<\n" +
+	"\x0fSnapshotRequest\"P\n" +
 	"\x10SnapshotResponse\x12\x12\n" +
 	"\x04data\x18\x01 \x01(\fR\x04data\x12\x14\n" +
-	"\x05index\x18\x02 \x01(\x04R\x05index\"\x12\n" +
+	"\x05index\x18\x02 \x01(\x04R\x05index\x12\x12\n" +
+	"\x04term\x18\x03 \x01(\x04R\x04term\"\x12\n" +
 	"\x10ReadIndexRequest\")\n" +
 	"\x11ReadIndexResponse\x12\x14\n" +
 	"\x05index\x18\x01 \x01(\x04R\x05index2\xda\x03\n" +

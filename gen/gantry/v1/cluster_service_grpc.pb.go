@@ -36,7 +36,9 @@ type ClusterServiceClient interface {
 	// Status reports the leader, the term and every member with its role and
 	// applied index.
 	Status(ctx context.Context, in *StatusRequest, opts ...grpc.CallOption) (*StatusResponse, error)
-	// AddMember adds a master as a voter. Sent to any master.
+	// AddMember adds a master as a voter (or, with nonvoter, as a non-voting
+	// member; adding a nonvoter again without it promotes it). Sent to any
+	// master.
 	AddMember(ctx context.Context, in *AddMemberRequest, opts ...grpc.CallOption) (*AddMemberResponse, error)
 	RemoveMember(ctx context.Context, in *RemoveMemberRequest, opts ...grpc.CallOption) (*RemoveMemberResponse, error)
 	// TransferLeadership hands leadership to id, or to the most up-to-date
@@ -135,7 +137,9 @@ type ClusterServiceServer interface {
 	// Status reports the leader, the term and every member with its role and
 	// applied index.
 	Status(context.Context, *StatusRequest) (*StatusResponse, error)
-	// AddMember adds a master as a voter. Sent to any master.
+	// AddMember adds a master as a voter (or, with nonvoter, as a non-voting
+	// member; adding a nonvoter again without it promotes it). Sent to any
+	// master.
 	AddMember(context.Context, *AddMemberRequest) (*AddMemberResponse, error)
 	RemoveMember(context.Context, *RemoveMemberRequest) (*RemoveMemberResponse, error)
 	// TransferLeadership hands leadership to id, or to the most up-to-date

@@ -4,11 +4,13 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"strings"
 	"sync"
 	"time"
 
 	storagev1 "github.com/gantryio/gantry/gen/gantry/storage/v1"
 	gantryv1 "github.com/gantryio/gantry/gen/gantry/v1"
+	"github.com/gantryio/gantry/services/apiserver/raftnode"
 	"google.golang.org/grpc"
 )
 
@@ -44,6 +46,12 @@ func (s *Service) Status(ctx context.Context, req *gantryv1.StatusRequest) (*gan
 		}(m)
 	}
 	wg.Wait()
+	for _, m := range members {
+		// A nonvoter's own Raft state is "follower"; say what it is.
+		if !m.GetVoter() && m.GetRole() == "follower" {
+			m.Role = "nonvoter"
+		}
+	}
 	resp.Members = members
 	return resp, nil
 }
@@ -134,25 +142,45 @@ func (s *Service) AddMember(ctx context.Context, req *gantryv1.AddMemberRequest)
 }
 
 func (s *Service) addMember(ctx context.Context, req *gantryv1.AddMemberRequest) error {
-	servers, err := s.raft.Servers()
-	if err != nil {
+	if err := s.addToRaft(ctx, req); err != nil {
 		return err
-	}
-	present := false
-	for _, sv := range servers {
-		present = present || (sv.ID == req.GetId() && sv.Address == req.GetRaftAddress() && sv.Voter)
-	}
-	if !present {
-		if err := s.raft.AddVoter(ctx, req.GetId(), req.GetRaftAddress()); err != nil {
-			return fmt.Errorf("add voter %s: %w", req.GetId(), err)
-		}
 	}
 	info := &storagev1.MemberInfo{Id: req.GetId(), RaftAddress: req.GetRaftAddress(), ApiAddress: req.GetApiAddress()}
 	if cur, ok := s.st.Member(req.GetId()); ok && cur.GetApiAddress() == info.GetApiAddress() && cur.GetRaftAddress() == info.GetRaftAddress() {
 		return nil
 	}
-	_, err = s.applyOne(ctx, &storagev1.Op{Type: storagev1.OpType_OP_TYPE_SET_MEMBER, Member: info})
+	_, err := s.applyOne(ctx, &storagev1.Op{Type: storagev1.OpType_OP_TYPE_SET_MEMBER, Member: info})
 	return err
+}
+
+// addToRaft changes the Raft configuration only when it has to, so that
+// adding a member again (as every master does when it starts) is cheap.
+func (s *Service) addToRaft(ctx context.Context, req *gantryv1.AddMemberRequest) error {
+	servers, err := s.raft.Servers()
+	if err != nil {
+		return err
+	}
+	for _, sv := range servers {
+		if sv.ID != req.GetId() {
+			continue
+		}
+		if req.GetNonvoter() && sv.Voter {
+			return fmt.Errorf("%w: member %q is a voter; remove it before adding it back as a nonvoter", errForbid, sv.ID)
+		}
+		if sv.Address == req.GetRaftAddress() && sv.Voter == !req.GetNonvoter() {
+			return nil
+		}
+	}
+	if req.GetNonvoter() {
+		if err := s.raft.AddNonvoter(ctx, req.GetId(), req.GetRaftAddress()); err != nil {
+			return fmt.Errorf("add nonvoter %s: %w", req.GetId(), err)
+		}
+		return nil
+	}
+	if err := s.raft.AddVoter(ctx, req.GetId(), req.GetRaftAddress()); err != nil {
+		return fmt.Errorf("add voter %s: %w", req.GetId(), err)
+	}
+	return nil
 }
 
 // RemoveMember removes a master from the cluster.
@@ -162,7 +190,7 @@ func (s *Service) RemoveMember(ctx context.Context, req *gantryv1.RemoveMemberRe
 	}
 	var members []*gantryv1.Member
 	err := s.fwd.do(ctx, func(ctx context.Context) error {
-		if err := s.raft.RemoveServer(ctx, req.GetId()); err != nil {
+		if err := s.removeFromRaft(ctx, req.GetId()); err != nil {
 			return err
 		}
 		var err error
@@ -177,6 +205,23 @@ func (s *Service) RemoveMember(ctx context.Context, req *gantryv1.RemoveMemberRe
 		return nil, toStatus(err)
 	}
 	return &gantryv1.RemoveMemberResponse{Members: members}, nil
+}
+
+// removeFromRaft removes a member of the configuration; an id that is not
+// one is NOT_FOUND rather than a silent no-op, so a typo shows.
+func (s *Service) removeFromRaft(ctx context.Context, id string) error {
+	servers, err := s.raft.Servers()
+	if err != nil {
+		return err
+	}
+	ids := make([]string, 0, len(servers))
+	for _, sv := range servers {
+		if sv.ID == id {
+			return s.raft.RemoveServer(ctx, id)
+		}
+		ids = append(ids, sv.ID)
+	}
+	return fmt.Errorf("%w: %q (members: %s)", raftnode.ErrNoMember, id, strings.Join(ids, ", "))
 }
 
 // TransferLeadership hands leadership over.
@@ -235,7 +280,7 @@ const snapshotChunk = 256 << 10
 
 // Snapshot streams a fresh snapshot of this master's state.
 func (s *Service) Snapshot(_ *gantryv1.SnapshotRequest, stream gantryv1.ClusterService_SnapshotServer) error {
-	index, rc, err := s.raft.Snapshot()
+	index, term, rc, err := s.raft.Snapshot()
 	if err != nil {
 		return toStatus(err)
 	}
@@ -247,7 +292,7 @@ func (s *Service) Snapshot(_ *gantryv1.SnapshotRequest, stream gantryv1.ClusterS
 		if n > 0 {
 			msg := &gantryv1.SnapshotResponse{Data: buf[:n]}
 			if first {
-				msg.Index, first = index, false
+				msg.Index, msg.Term, first = index, term, false
 			}
 			if serr := stream.Send(msg); serr != nil {
 				return serr

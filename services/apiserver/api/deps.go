@@ -24,7 +24,8 @@ type Raft interface {
 	AppliedIndex() uint64
 	Servers() ([]raftnode.Server, error)
 	AddVoter(ctx context.Context, id, addr string) error
+	AddNonvoter(ctx context.Context, id, addr string) error
 	RemoveServer(ctx context.Context, id string) error
 	TransferLeadership(ctx context.Context, id string) error
-	Snapshot() (uint64, io.ReadCloser, error)
+	Snapshot() (index, term uint64, rc io.ReadCloser, err error)
 }

@@ -67,6 +67,15 @@ func (n *Node) AddVoter(ctx context.Context, id, addr string) error {
 	return wait(ctx, n.r.AddVoter(raft.ServerID(id), raft.ServerAddress(addr), 0, timeout(ctx)))
 }
 
+// AddNonvoter adds (or re-addresses) a member that receives the log but
+// does not vote. A voter stays a voter. Leader only.
+func (n *Node) AddNonvoter(ctx context.Context, id, addr string) error {
+	if !n.ready.Load() {
+		return ErrNotLeader
+	}
+	return wait(ctx, n.r.AddNonvoter(raft.ServerID(id), raft.ServerAddress(addr), 0, timeout(ctx)))
+}
+
 // RemoveServer removes a member. Leader only.
 func (n *Node) RemoveServer(ctx context.Context, id string) error {
 	if !n.ready.Load() {
@@ -93,16 +102,16 @@ func (n *Node) TransferLeadership(ctx context.Context, id string) error {
 }
 
 // Snapshot takes a fresh snapshot and opens it for streaming as a backup.
-func (n *Node) Snapshot() (index uint64, rc io.ReadCloser, err error) {
+func (n *Node) Snapshot() (index, term uint64, rc io.ReadCloser, err error) {
 	f := n.r.Snapshot()
 	if err := f.Error(); err != nil {
-		return 0, nil, fmt.Errorf("take snapshot: %w", err)
+		return 0, 0, nil, fmt.Errorf("take snapshot: %w", err)
 	}
 	meta, rc, err := f.Open()
 	if err != nil {
-		return 0, nil, fmt.Errorf("open snapshot: %w", err)
+		return 0, 0, nil, fmt.Errorf("open snapshot: %w", err)
 	}
-	return meta.Index, rc, nil
+	return meta.Index, meta.Term, rc, nil
 }
 
 func timeout(ctx context.Context) time.Duration {

@@ -61,7 +61,7 @@ func New(cfg Config, st *store.Store, logger *zap.Logger) (*Node, error) {
 func (n *Node) open() error {
 	hl := logging.HCLog(n.log, "hashicorp")
 	bolt, err := raftboltdb.New(raftboltdb.Options{
-		Path:                    filepath.Join(n.cfg.DataDir, "raft.db"),
+		Path:                    filepath.Join(n.cfg.DataDir, raftDBFile),
 		BoltOptions:             &bbolt.Options{Timeout: time.Second, NoFreelistSync: n.cfg.NoFreelistSync},
 		MsgpackUseNewTimeFormat: true,
 	})
@@ -73,7 +73,7 @@ func (n *Node) open() error {
 	if err != nil {
 		return fmt.Errorf("log cache: %w", err)
 	}
-	snaps, err := raft.NewFileSnapshotStoreWithLogger(filepath.Join(n.cfg.DataDir, "snapshots"), 2, hl)
+	snaps, err := raft.NewFileSnapshotStoreWithLogger(filepath.Join(n.cfg.DataDir, snapshotsDir), retainSnapshots, hl)
 	if err != nil {
 		return fmt.Errorf("open snapshot store: %w", err)
 	}
