@@ -55,6 +55,8 @@ type Agent struct {
 	net     *network.Manager // nil: pods use the host network
 	podInf  *informer.Informer
 	labels  map[string]string
+	// execs holds a token per running exec session (at most maxExecs).
+	execs chan struct{}
 }
 
 // apiAdapter gives the lease and node managers the calls they use.
@@ -287,6 +289,7 @@ func (a *Agent) close() {
 
 func (a *Agent) setupServers() {
 	a.grpc = grpc.NewServer(grpc.MaxSendMsgSize(16<<20), grpc.MaxRecvMsgSize(4<<20))
+	a.execs = make(chan struct{}, maxExecs)
 	gantryv1.RegisterNodeAgentServiceServer(a.grpc, &agentService{a: a})
 	a.health = health.NewServer()
 	healthpb.RegisterHealthServer(a.grpc, a.health)

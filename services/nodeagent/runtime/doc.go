@@ -1,6 +1,6 @@
 // Package runtime owns the contract between the node agent and what runs
 // containers: pod sandboxes (a pod's network identity), containers (one
-// supervised process group each), their states and exit codes, and their
-// logs. Implementations: process (host processes) and simulated (hollow
-// nodes that run nothing).
+// supervised process group each), their states and exit codes, their
+// logs, and commands exec'd beside them. Implementations: process (host
+// processes) and simulated (hollow nodes that run nothing).
 package runtime
