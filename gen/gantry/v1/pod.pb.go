@@ -875,6 +875,7 @@ type Probe struct {
 	SuccessThreshold              int32                  `protobuf:"varint,7,opt,name=success_threshold,json=successThreshold,proto3" json:"success_threshold,omitempty"`
 	FailureThreshold              int32                  `protobuf:"varint,8,opt,name=failure_threshold,json=failureThreshold,proto3" json:"failure_threshold,omitempty"`
 	TerminationGracePeriodSeconds *int64                 `protobuf:"varint,9,opt,name=termination_grace_period_seconds,json=terminationGracePeriodSeconds,proto3,oneof" json:"termination_grace_period_seconds,omitempty"`
+	Grpc                          *GRPCAction            `protobuf:"bytes,10,opt,name=grpc,proto3" json:"grpc,omitempty"`
 	unknownFields                 protoimpl.UnknownFields
 	sizeCache                     protoimpl.SizeCache
 }
@@ -970,6 +971,13 @@ func (x *Probe) GetTerminationGracePeriodSeconds() int64 {
 		return *x.TerminationGracePeriodSeconds
 	}
 	return 0
+}
+
+func (x *Probe) GetGrpc() *GRPCAction {
+	if x != nil {
+		return x.Grpc
+	}
+	return nil
 }
 
 // ExecAction runs a command in the container.
@@ -1095,6 +1103,61 @@ func (x *HTTPGetAction) GetHttpHeaders() []*HTTPHeader {
 	return nil
 }
 
+// GRPCAction calls the gRPC health checking protocol (grpc.health.v1) on
+// the pod; SERVING succeeds.
+type GRPCAction struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Port  int32                  `protobuf:"varint,1,opt,name=port,proto3" json:"port,omitempty"`
+	// Service is the service name asked about; unset asks about the server.
+	Service       *string `protobuf:"bytes,2,opt,name=service,proto3,oneof" json:"service,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GRPCAction) Reset() {
+	*x = GRPCAction{}
+	mi := &file_gantry_v1_pod_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GRPCAction) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GRPCAction) ProtoMessage() {}
+
+func (x *GRPCAction) ProtoReflect() protoreflect.Message {
+	mi := &file_gantry_v1_pod_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GRPCAction.ProtoReflect.Descriptor instead.
+func (*GRPCAction) Descriptor() ([]byte, []int) {
+	return file_gantry_v1_pod_proto_rawDescGZIP(), []int{14}
+}
+
+func (x *GRPCAction) GetPort() int32 {
+	if x != nil {
+		return x.Port
+	}
+	return 0
+}
+
+func (x *GRPCAction) GetService() string {
+	if x != nil && x.Service != nil {
+		return *x.Service
+	}
+	return ""
+}
+
 // HTTPHeader is one header of an HTTP probe.
 type HTTPHeader struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -1106,7 +1169,7 @@ type HTTPHeader struct {
 
 func (x *HTTPHeader) Reset() {
 	*x = HTTPHeader{}
-	mi := &file_gantry_v1_pod_proto_msgTypes[14]
+	mi := &file_gantry_v1_pod_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1118,7 +1181,7 @@ func (x *HTTPHeader) String() string {
 func (*HTTPHeader) ProtoMessage() {}
 
 func (x *HTTPHeader) ProtoReflect() protoreflect.Message {
-	mi := &file_gantry_v1_pod_proto_msgTypes[14]
+	mi := &file_gantry_v1_pod_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1131,7 +1194,7 @@ func (x *HTTPHeader) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HTTPHeader.ProtoReflect.Descriptor instead.
 func (*HTTPHeader) Descriptor() ([]byte, []int) {
-	return file_gantry_v1_pod_proto_rawDescGZIP(), []int{14}
+	return file_gantry_v1_pod_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *HTTPHeader) GetName() string {
@@ -1160,7 +1223,7 @@ type TCPSocketAction struct {
 
 func (x *TCPSocketAction) Reset() {
 	*x = TCPSocketAction{}
-	mi := &file_gantry_v1_pod_proto_msgTypes[15]
+	mi := &file_gantry_v1_pod_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1172,7 +1235,7 @@ func (x *TCPSocketAction) String() string {
 func (*TCPSocketAction) ProtoMessage() {}
 
 func (x *TCPSocketAction) ProtoReflect() protoreflect.Message {
-	mi := &file_gantry_v1_pod_proto_msgTypes[15]
+	mi := &file_gantry_v1_pod_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1185,7 +1248,7 @@ func (x *TCPSocketAction) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TCPSocketAction.ProtoReflect.Descriptor instead.
 func (*TCPSocketAction) Descriptor() ([]byte, []int) {
-	return file_gantry_v1_pod_proto_rawDescGZIP(), []int{15}
+	return file_gantry_v1_pod_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *TCPSocketAction) GetPort() string {
@@ -1222,7 +1285,7 @@ type PodStatus struct {
 
 func (x *PodStatus) Reset() {
 	*x = PodStatus{}
-	mi := &file_gantry_v1_pod_proto_msgTypes[16]
+	mi := &file_gantry_v1_pod_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1234,7 +1297,7 @@ func (x *PodStatus) String() string {
 func (*PodStatus) ProtoMessage() {}
 
 func (x *PodStatus) ProtoReflect() protoreflect.Message {
-	mi := &file_gantry_v1_pod_proto_msgTypes[16]
+	mi := &file_gantry_v1_pod_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1247,7 +1310,7 @@ func (x *PodStatus) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PodStatus.ProtoReflect.Descriptor instead.
 func (*PodStatus) Descriptor() ([]byte, []int) {
-	return file_gantry_v1_pod_proto_rawDescGZIP(), []int{16}
+	return file_gantry_v1_pod_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *PodStatus) GetPhase() string {
@@ -1330,7 +1393,7 @@ type PodIP struct {
 
 func (x *PodIP) Reset() {
 	*x = PodIP{}
-	mi := &file_gantry_v1_pod_proto_msgTypes[17]
+	mi := &file_gantry_v1_pod_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1342,7 +1405,7 @@ func (x *PodIP) String() string {
 func (*PodIP) ProtoMessage() {}
 
 func (x *PodIP) ProtoReflect() protoreflect.Message {
-	mi := &file_gantry_v1_pod_proto_msgTypes[17]
+	mi := &file_gantry_v1_pod_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1355,7 +1418,7 @@ func (x *PodIP) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PodIP.ProtoReflect.Descriptor instead.
 func (*PodIP) Descriptor() ([]byte, []int) {
-	return file_gantry_v1_pod_proto_rawDescGZIP(), []int{17}
+	return file_gantry_v1_pod_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *PodIP) GetIp() string {
@@ -1383,7 +1446,7 @@ type ContainerStatus struct {
 
 func (x *ContainerStatus) Reset() {
 	*x = ContainerStatus{}
-	mi := &file_gantry_v1_pod_proto_msgTypes[18]
+	mi := &file_gantry_v1_pod_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1395,7 +1458,7 @@ func (x *ContainerStatus) String() string {
 func (*ContainerStatus) ProtoMessage() {}
 
 func (x *ContainerStatus) ProtoReflect() protoreflect.Message {
-	mi := &file_gantry_v1_pod_proto_msgTypes[18]
+	mi := &file_gantry_v1_pod_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1408,7 +1471,7 @@ func (x *ContainerStatus) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ContainerStatus.ProtoReflect.Descriptor instead.
 func (*ContainerStatus) Descriptor() ([]byte, []int) {
-	return file_gantry_v1_pod_proto_rawDescGZIP(), []int{18}
+	return file_gantry_v1_pod_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *ContainerStatus) GetName() string {
@@ -1486,7 +1549,7 @@ type ContainerState struct {
 
 func (x *ContainerState) Reset() {
 	*x = ContainerState{}
-	mi := &file_gantry_v1_pod_proto_msgTypes[19]
+	mi := &file_gantry_v1_pod_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1498,7 +1561,7 @@ func (x *ContainerState) String() string {
 func (*ContainerState) ProtoMessage() {}
 
 func (x *ContainerState) ProtoReflect() protoreflect.Message {
-	mi := &file_gantry_v1_pod_proto_msgTypes[19]
+	mi := &file_gantry_v1_pod_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1511,7 +1574,7 @@ func (x *ContainerState) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ContainerState.ProtoReflect.Descriptor instead.
 func (*ContainerState) Descriptor() ([]byte, []int) {
-	return file_gantry_v1_pod_proto_rawDescGZIP(), []int{19}
+	return file_gantry_v1_pod_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *ContainerState) GetWaiting() *ContainerStateWaiting {
@@ -1546,7 +1609,7 @@ type ContainerStateWaiting struct {
 
 func (x *ContainerStateWaiting) Reset() {
 	*x = ContainerStateWaiting{}
-	mi := &file_gantry_v1_pod_proto_msgTypes[20]
+	mi := &file_gantry_v1_pod_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1558,7 +1621,7 @@ func (x *ContainerStateWaiting) String() string {
 func (*ContainerStateWaiting) ProtoMessage() {}
 
 func (x *ContainerStateWaiting) ProtoReflect() protoreflect.Message {
-	mi := &file_gantry_v1_pod_proto_msgTypes[20]
+	mi := &file_gantry_v1_pod_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1571,7 +1634,7 @@ func (x *ContainerStateWaiting) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ContainerStateWaiting.ProtoReflect.Descriptor instead.
 func (*ContainerStateWaiting) Descriptor() ([]byte, []int) {
-	return file_gantry_v1_pod_proto_rawDescGZIP(), []int{20}
+	return file_gantry_v1_pod_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *ContainerStateWaiting) GetReason() string {
@@ -1598,7 +1661,7 @@ type ContainerStateRunning struct {
 
 func (x *ContainerStateRunning) Reset() {
 	*x = ContainerStateRunning{}
-	mi := &file_gantry_v1_pod_proto_msgTypes[21]
+	mi := &file_gantry_v1_pod_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1610,7 +1673,7 @@ func (x *ContainerStateRunning) String() string {
 func (*ContainerStateRunning) ProtoMessage() {}
 
 func (x *ContainerStateRunning) ProtoReflect() protoreflect.Message {
-	mi := &file_gantry_v1_pod_proto_msgTypes[21]
+	mi := &file_gantry_v1_pod_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1623,7 +1686,7 @@ func (x *ContainerStateRunning) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ContainerStateRunning.ProtoReflect.Descriptor instead.
 func (*ContainerStateRunning) Descriptor() ([]byte, []int) {
-	return file_gantry_v1_pod_proto_rawDescGZIP(), []int{21}
+	return file_gantry_v1_pod_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *ContainerStateRunning) GetStartedAt() *timestamppb.Timestamp {
@@ -1649,7 +1712,7 @@ type ContainerStateTerminated struct {
 
 func (x *ContainerStateTerminated) Reset() {
 	*x = ContainerStateTerminated{}
-	mi := &file_gantry_v1_pod_proto_msgTypes[22]
+	mi := &file_gantry_v1_pod_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1661,7 +1724,7 @@ func (x *ContainerStateTerminated) String() string {
 func (*ContainerStateTerminated) ProtoMessage() {}
 
 func (x *ContainerStateTerminated) ProtoReflect() protoreflect.Message {
-	mi := &file_gantry_v1_pod_proto_msgTypes[22]
+	mi := &file_gantry_v1_pod_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1674,7 +1737,7 @@ func (x *ContainerStateTerminated) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ContainerStateTerminated.ProtoReflect.Descriptor instead.
 func (*ContainerStateTerminated) Descriptor() ([]byte, []int) {
-	return file_gantry_v1_pod_proto_rawDescGZIP(), []int{22}
+	return file_gantry_v1_pod_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *ContainerStateTerminated) GetExitCode() int32 {
@@ -1737,7 +1800,7 @@ type PodTemplateSpec struct {
 
 func (x *PodTemplateSpec) Reset() {
 	*x = PodTemplateSpec{}
-	mi := &file_gantry_v1_pod_proto_msgTypes[23]
+	mi := &file_gantry_v1_pod_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1749,7 +1812,7 @@ func (x *PodTemplateSpec) String() string {
 func (*PodTemplateSpec) ProtoMessage() {}
 
 func (x *PodTemplateSpec) ProtoReflect() protoreflect.Message {
-	mi := &file_gantry_v1_pod_proto_msgTypes[23]
+	mi := &file_gantry_v1_pod_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1762,7 +1825,7 @@ func (x *PodTemplateSpec) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PodTemplateSpec.ProtoReflect.Descriptor instead.
 func (*PodTemplateSpec) Descriptor() ([]byte, []int) {
-	return file_gantry_v1_pod_proto_rawDescGZIP(), []int{23}
+	return file_gantry_v1_pod_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *PodTemplateSpec) GetMetadata() *ObjectMeta {
@@ -1870,7 +1933,7 @@ const file_gantry_v1_pod_proto_rawDesc = "" +
 	"\x05value\x18\x03 \x01(\tR\x05value\x12\x16\n" +
 	"\x06effect\x18\x04 \x01(\tR\x06effect\x122\n" +
 	"\x12toleration_seconds\x18\x05 \x01(\x03H\x00R\x11tolerationSeconds\x88\x01\x01B\x15\n" +
-	"\x13_toleration_seconds\"\xf3\x03\n" +
+	"\x13_toleration_seconds\"\x9e\x04\n" +
 	"\x05Probe\x12)\n" +
 	"\x04exec\x18\x01 \x01(\v2\x15.gantry.v1.ExecActionR\x04exec\x123\n" +
 	"\bhttp_get\x18\x02 \x01(\v2\x18.gantry.v1.HTTPGetActionR\ahttpGet\x129\n" +
@@ -1881,7 +1944,9 @@ const file_gantry_v1_pod_proto_rawDesc = "" +
 	"\x0eperiod_seconds\x18\x06 \x01(\x05R\rperiodSeconds\x12+\n" +
 	"\x11success_threshold\x18\a \x01(\x05R\x10successThreshold\x12+\n" +
 	"\x11failure_threshold\x18\b \x01(\x05R\x10failureThreshold\x12L\n" +
-	" termination_grace_period_seconds\x18\t \x01(\x03H\x00R\x1dterminationGracePeriodSeconds\x88\x01\x01B#\n" +
+	" termination_grace_period_seconds\x18\t \x01(\x03H\x00R\x1dterminationGracePeriodSeconds\x88\x01\x01\x12)\n" +
+	"\x04grpc\x18\n" +
+	" \x01(\v2\x15.gantry.v1.GRPCActionR\x04grpcB#\n" +
 	"!_termination_grace_period_seconds\"&\n" +
 	"\n" +
 	"ExecAction\x12\x18\n" +
@@ -1891,7 +1956,13 @@ const file_gantry_v1_pod_proto_rawDesc = "" +
 	"\x04port\x18\x02 \x01(\tR\x04port\x12\x12\n" +
 	"\x04host\x18\x03 \x01(\tR\x04host\x12\x16\n" +
 	"\x06scheme\x18\x04 \x01(\tR\x06scheme\x128\n" +
-	"\fhttp_headers\x18\x05 \x03(\v2\x15.gantry.v1.HTTPHeaderR\vhttpHeaders\"6\n" +
+	"\fhttp_headers\x18\x05 \x03(\v2\x15.gantry.v1.HTTPHeaderR\vhttpHeaders\"K\n" +
+	"\n" +
+	"GRPCAction\x12\x12\n" +
+	"\x04port\x18\x01 \x01(\x05R\x04port\x12\x1d\n" +
+	"\aservice\x18\x02 \x01(\tH\x00R\aservice\x88\x01\x01B\n" +
+	"\n" +
+	"\b_service\"6\n" +
 	"\n" +
 	"HTTPHeader\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x14\n" +
@@ -1967,7 +2038,7 @@ func file_gantry_v1_pod_proto_rawDescGZIP() []byte {
 	return file_gantry_v1_pod_proto_rawDescData
 }
 
-var file_gantry_v1_pod_proto_msgTypes = make([]protoimpl.MessageInfo, 27)
+var file_gantry_v1_pod_proto_msgTypes = make([]protoimpl.MessageInfo, 28)
 var file_gantry_v1_pod_proto_goTypes = []any{
 	(*Pod)(nil),                      // 0: gantry.v1.Pod
 	(*PodSpec)(nil),                  // 1: gantry.v1.PodSpec
@@ -1983,29 +2054,30 @@ var file_gantry_v1_pod_proto_goTypes = []any{
 	(*Probe)(nil),                    // 11: gantry.v1.Probe
 	(*ExecAction)(nil),               // 12: gantry.v1.ExecAction
 	(*HTTPGetAction)(nil),            // 13: gantry.v1.HTTPGetAction
-	(*HTTPHeader)(nil),               // 14: gantry.v1.HTTPHeader
-	(*TCPSocketAction)(nil),          // 15: gantry.v1.TCPSocketAction
-	(*PodStatus)(nil),                // 16: gantry.v1.PodStatus
-	(*PodIP)(nil),                    // 17: gantry.v1.PodIP
-	(*ContainerStatus)(nil),          // 18: gantry.v1.ContainerStatus
-	(*ContainerState)(nil),           // 19: gantry.v1.ContainerState
-	(*ContainerStateWaiting)(nil),    // 20: gantry.v1.ContainerStateWaiting
-	(*ContainerStateRunning)(nil),    // 21: gantry.v1.ContainerStateRunning
-	(*ContainerStateTerminated)(nil), // 22: gantry.v1.ContainerStateTerminated
-	(*PodTemplateSpec)(nil),          // 23: gantry.v1.PodTemplateSpec
-	nil,                              // 24: gantry.v1.PodSpec.NodeSelectorEntry
-	nil,                              // 25: gantry.v1.ResourceRequirements.LimitsEntry
-	nil,                              // 26: gantry.v1.ResourceRequirements.RequestsEntry
-	(*ObjectMeta)(nil),               // 27: gantry.v1.ObjectMeta
-	(*Condition)(nil),                // 28: gantry.v1.Condition
-	(*timestamppb.Timestamp)(nil),    // 29: google.protobuf.Timestamp
+	(*GRPCAction)(nil),               // 14: gantry.v1.GRPCAction
+	(*HTTPHeader)(nil),               // 15: gantry.v1.HTTPHeader
+	(*TCPSocketAction)(nil),          // 16: gantry.v1.TCPSocketAction
+	(*PodStatus)(nil),                // 17: gantry.v1.PodStatus
+	(*PodIP)(nil),                    // 18: gantry.v1.PodIP
+	(*ContainerStatus)(nil),          // 19: gantry.v1.ContainerStatus
+	(*ContainerState)(nil),           // 20: gantry.v1.ContainerState
+	(*ContainerStateWaiting)(nil),    // 21: gantry.v1.ContainerStateWaiting
+	(*ContainerStateRunning)(nil),    // 22: gantry.v1.ContainerStateRunning
+	(*ContainerStateTerminated)(nil), // 23: gantry.v1.ContainerStateTerminated
+	(*PodTemplateSpec)(nil),          // 24: gantry.v1.PodTemplateSpec
+	nil,                              // 25: gantry.v1.PodSpec.NodeSelectorEntry
+	nil,                              // 26: gantry.v1.ResourceRequirements.LimitsEntry
+	nil,                              // 27: gantry.v1.ResourceRequirements.RequestsEntry
+	(*ObjectMeta)(nil),               // 28: gantry.v1.ObjectMeta
+	(*Condition)(nil),                // 29: gantry.v1.Condition
+	(*timestamppb.Timestamp)(nil),    // 30: google.protobuf.Timestamp
 }
 var file_gantry_v1_pod_proto_depIdxs = []int32{
-	27, // 0: gantry.v1.Pod.metadata:type_name -> gantry.v1.ObjectMeta
+	28, // 0: gantry.v1.Pod.metadata:type_name -> gantry.v1.ObjectMeta
 	1,  // 1: gantry.v1.Pod.spec:type_name -> gantry.v1.PodSpec
-	16, // 2: gantry.v1.Pod.status:type_name -> gantry.v1.PodStatus
+	17, // 2: gantry.v1.Pod.status:type_name -> gantry.v1.PodStatus
 	2,  // 3: gantry.v1.PodSpec.containers:type_name -> gantry.v1.Container
-	24, // 4: gantry.v1.PodSpec.node_selector:type_name -> gantry.v1.PodSpec.NodeSelectorEntry
+	25, // 4: gantry.v1.PodSpec.node_selector:type_name -> gantry.v1.PodSpec.NodeSelectorEntry
 	10, // 5: gantry.v1.PodSpec.tolerations:type_name -> gantry.v1.Toleration
 	3,  // 6: gantry.v1.Container.ports:type_name -> gantry.v1.ContainerPort
 	4,  // 7: gantry.v1.Container.env:type_name -> gantry.v1.EnvVar
@@ -2017,31 +2089,32 @@ var file_gantry_v1_pod_proto_depIdxs = []int32{
 	6,  // 13: gantry.v1.EnvVarSource.field_ref:type_name -> gantry.v1.ObjectFieldSelector
 	7,  // 14: gantry.v1.EnvVarSource.config_map_key_ref:type_name -> gantry.v1.ConfigMapKeySelector
 	8,  // 15: gantry.v1.EnvVarSource.secret_key_ref:type_name -> gantry.v1.SecretKeySelector
-	25, // 16: gantry.v1.ResourceRequirements.limits:type_name -> gantry.v1.ResourceRequirements.LimitsEntry
-	26, // 17: gantry.v1.ResourceRequirements.requests:type_name -> gantry.v1.ResourceRequirements.RequestsEntry
+	26, // 16: gantry.v1.ResourceRequirements.limits:type_name -> gantry.v1.ResourceRequirements.LimitsEntry
+	27, // 17: gantry.v1.ResourceRequirements.requests:type_name -> gantry.v1.ResourceRequirements.RequestsEntry
 	12, // 18: gantry.v1.Probe.exec:type_name -> gantry.v1.ExecAction
 	13, // 19: gantry.v1.Probe.http_get:type_name -> gantry.v1.HTTPGetAction
-	15, // 20: gantry.v1.Probe.tcp_socket:type_name -> gantry.v1.TCPSocketAction
-	14, // 21: gantry.v1.HTTPGetAction.http_headers:type_name -> gantry.v1.HTTPHeader
-	28, // 22: gantry.v1.PodStatus.conditions:type_name -> gantry.v1.Condition
-	17, // 23: gantry.v1.PodStatus.pod_ips:type_name -> gantry.v1.PodIP
-	29, // 24: gantry.v1.PodStatus.start_time:type_name -> google.protobuf.Timestamp
-	18, // 25: gantry.v1.PodStatus.container_statuses:type_name -> gantry.v1.ContainerStatus
-	19, // 26: gantry.v1.ContainerStatus.state:type_name -> gantry.v1.ContainerState
-	19, // 27: gantry.v1.ContainerStatus.last_state:type_name -> gantry.v1.ContainerState
-	20, // 28: gantry.v1.ContainerState.waiting:type_name -> gantry.v1.ContainerStateWaiting
-	21, // 29: gantry.v1.ContainerState.running:type_name -> gantry.v1.ContainerStateRunning
-	22, // 30: gantry.v1.ContainerState.terminated:type_name -> gantry.v1.ContainerStateTerminated
-	29, // 31: gantry.v1.ContainerStateRunning.started_at:type_name -> google.protobuf.Timestamp
-	29, // 32: gantry.v1.ContainerStateTerminated.started_at:type_name -> google.protobuf.Timestamp
-	29, // 33: gantry.v1.ContainerStateTerminated.finished_at:type_name -> google.protobuf.Timestamp
-	27, // 34: gantry.v1.PodTemplateSpec.metadata:type_name -> gantry.v1.ObjectMeta
-	1,  // 35: gantry.v1.PodTemplateSpec.spec:type_name -> gantry.v1.PodSpec
-	36, // [36:36] is the sub-list for method output_type
-	36, // [36:36] is the sub-list for method input_type
-	36, // [36:36] is the sub-list for extension type_name
-	36, // [36:36] is the sub-list for extension extendee
-	0,  // [0:36] is the sub-list for field type_name
+	16, // 20: gantry.v1.Probe.tcp_socket:type_name -> gantry.v1.TCPSocketAction
+	14, // 21: gantry.v1.Probe.grpc:type_name -> gantry.v1.GRPCAction
+	15, // 22: gantry.v1.HTTPGetAction.http_headers:type_name -> gantry.v1.HTTPHeader
+	29, // 23: gantry.v1.PodStatus.conditions:type_name -> gantry.v1.Condition
+	18, // 24: gantry.v1.PodStatus.pod_ips:type_name -> gantry.v1.PodIP
+	30, // 25: gantry.v1.PodStatus.start_time:type_name -> google.protobuf.Timestamp
+	19, // 26: gantry.v1.PodStatus.container_statuses:type_name -> gantry.v1.ContainerStatus
+	20, // 27: gantry.v1.ContainerStatus.state:type_name -> gantry.v1.ContainerState
+	20, // 28: gantry.v1.ContainerStatus.last_state:type_name -> gantry.v1.ContainerState
+	21, // 29: gantry.v1.ContainerState.waiting:type_name -> gantry.v1.ContainerStateWaiting
+	22, // 30: gantry.v1.ContainerState.running:type_name -> gantry.v1.ContainerStateRunning
+	23, // 31: gantry.v1.ContainerState.terminated:type_name -> gantry.v1.ContainerStateTerminated
+	30, // 32: gantry.v1.ContainerStateRunning.started_at:type_name -> google.protobuf.Timestamp
+	30, // 33: gantry.v1.ContainerStateTerminated.started_at:type_name -> google.protobuf.Timestamp
+	30, // 34: gantry.v1.ContainerStateTerminated.finished_at:type_name -> google.protobuf.Timestamp
+	28, // 35: gantry.v1.PodTemplateSpec.metadata:type_name -> gantry.v1.ObjectMeta
+	1,  // 36: gantry.v1.PodTemplateSpec.spec:type_name -> gantry.v1.PodSpec
+	37, // [37:37] is the sub-list for method output_type
+	37, // [37:37] is the sub-list for method input_type
+	37, // [37:37] is the sub-list for extension type_name
+	37, // [37:37] is the sub-list for extension extendee
+	0,  // [0:37] is the sub-list for field type_name
 }
 
 func init() { file_gantry_v1_pod_proto_init() }
@@ -2055,14 +2128,15 @@ func file_gantry_v1_pod_proto_init() {
 	file_gantry_v1_pod_proto_msgTypes[8].OneofWrappers = []any{}
 	file_gantry_v1_pod_proto_msgTypes[10].OneofWrappers = []any{}
 	file_gantry_v1_pod_proto_msgTypes[11].OneofWrappers = []any{}
-	file_gantry_v1_pod_proto_msgTypes[18].OneofWrappers = []any{}
+	file_gantry_v1_pod_proto_msgTypes[14].OneofWrappers = []any{}
+	file_gantry_v1_pod_proto_msgTypes[19].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_gantry_v1_pod_proto_rawDesc), len(file_gantry_v1_pod_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   27,
+			NumMessages:   28,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -43,7 +43,7 @@ func validateProbe(pr *gantryv1.Probe, p *field.Path, kind probeKind) field.Erro
 	return errs
 }
 
-// validateHandler requires exactly one of exec, httpGet and tcpSocket.
+// validateHandler requires exactly one of exec, httpGet, tcpSocket and grpc.
 func validateHandler(pr *gantryv1.Probe, p *field.Path) field.ErrorList {
 	var errs field.ErrorList
 	n := 0
@@ -66,6 +66,13 @@ func validateHandler(pr *gantryv1.Probe, p *field.Path) field.ErrorList {
 			errs = append(errs, field.Forbidden(p.Child("tcpSocket"), "may not specify more than 1 handler type"))
 		}
 		errs = append(errs, validatePortNumOrName(t.GetPort(), p.Child("tcpSocket", "port"))...)
+	}
+	if g := pr.GetGrpc(); g != nil {
+		n++
+		if n > 1 {
+			errs = append(errs, field.Forbidden(p.Child("grpc"), "may not specify more than 1 handler type"))
+		}
+		errs = append(errs, invalid(p.Child("grpc", "port"), g.GetPort(), validation.IsValidPortNum(int(g.GetPort())))...)
 	}
 	if n == 0 {
 		errs = append(errs, field.Required(p, "must specify a handler type"))

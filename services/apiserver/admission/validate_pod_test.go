@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	gantryv1 "github.com/gantryio/gantry/gen/gantry/v1"
+	"google.golang.org/protobuf/proto"
 )
 
 // ctr changes the pod's first container.
@@ -235,6 +236,15 @@ func TestValidateProbes(t *testing.T) {
 		mk("startup success threshold 2", validPod, ctr(func(c *gantryv1.Container) {
 			c.StartupProbe = &gantryv1.Probe{Exec: exec, SuccessThreshold: 2}
 		}), "spec.containers[0].startupProbe.successThreshold", "must be 1"),
+		mk("grpc probe", validPod, live(&gantryv1.Probe{Grpc: &gantryv1.GRPCAction{Port: 9090, Service: proto.String("app")}}), "", ""),
+		mk("grpc probe bad port", validPod, live(&gantryv1.Probe{Grpc: &gantryv1.GRPCAction{Port: 70000}}),
+			"spec.containers[0].livenessProbe.grpc.port", "must be between 1 and 65535"),
+		mk("grpc and exec", validPod, ready(&gantryv1.Probe{Exec: exec, Grpc: &gantryv1.GRPCAction{Port: 9090}}),
+			"spec.containers[0].readinessProbe.grpc", "may not specify more than 1 handler type"),
+		mk("negative initial delay", validPod, ready(&gantryv1.Probe{Exec: exec, InitialDelaySeconds: -1}),
+			"spec.containers[0].readinessProbe.initialDelaySeconds", "must be greater than or equal to 0"),
+		mk("negative timeout", validPod, ready(&gantryv1.Probe{Exec: exec, TimeoutSeconds: -1}),
+			"spec.containers[0].readinessProbe.timeoutSeconds", "must be greater than or equal to 0"),
 		mk("probe grace period", validPod, live(&gantryv1.Probe{Exec: exec, TerminationGracePeriodSeconds: i64(10)}), "", ""),
 		mk("probe grace period zero", validPod, live(&gantryv1.Probe{Exec: exec, TerminationGracePeriodSeconds: i64(0)}),
 			"spec.containers[0].livenessProbe.terminationGracePeriodSeconds", "must be greater than 0"),
