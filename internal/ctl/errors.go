@@ -51,10 +51,14 @@ func describeErr(err error) string {
 }
 
 // grpcStatus finds a gRPC status in err's chain (the client wraps them).
+// It asks each error for its own status: status.FromError on a wrapping
+// error returns a status whose message is the whole wrapped text.
 func grpcStatus(err error) (*status.Status, bool) {
 	for e := err; e != nil; e = errors.Unwrap(e) {
-		if st, ok := status.FromError(e); ok && st.Code() != codes.OK && st.Code() != codes.Unknown {
-			return st, true
+		if se, ok := e.(interface{ GRPCStatus() *status.Status }); ok {
+			if st := se.GRPCStatus(); st.Code() != codes.OK && st.Code() != codes.Unknown {
+				return st, true
+			}
 		}
 	}
 	if st, ok := status.FromError(err); ok && st.Code() == codes.Unknown {
