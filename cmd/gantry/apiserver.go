@@ -55,5 +55,9 @@ func apiserverCmd() *cobra.Command {
 	f.Uint64Var(&cfg.Raft.TrailingLogs, "trailing-logs", cfg.Raft.TrailingLogs, "log entries kept after a snapshot for slow followers")
 	f.IntVar(&cfg.Store.EventLogSize, "event-log-size", cfg.Store.EventLogSize, "events kept in memory for watches to resume from")
 	f.DurationVar(&cfg.Watch.BookmarkInterval, "bookmark-interval", cfg.Watch.BookmarkInterval, "how often idle watches get a bookmark")
+	f.Int64Var(&cfg.API.Tolerations.NotReadySeconds, "default-not-ready-toleration-seconds", cfg.API.Tolerations.NotReadySeconds,
+		"tolerationSeconds of the node.gantry.io/not-ready:NoExecute toleration added to every pod that has none (negative: add none)")
+	f.Int64Var(&cfg.API.Tolerations.UnreachableSeconds, "default-unreachable-toleration-seconds", cfg.API.Tolerations.UnreachableSeconds,
+		"tolerationSeconds of the node.gantry.io/unreachable:NoExecute toleration added to every pod that has none (negative: add none)")
 	return cmd
 }

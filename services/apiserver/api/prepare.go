@@ -38,6 +38,7 @@ func (s *Service) prepareCreate(o *gantryv1.Object) (*storagev1.Op, error) {
 		m.Name = s.generateName(info.Name, m.GetNamespace(), m.GetGenerateName())
 	}
 	admission.Default(o)
+	admission.DefaultPodTolerations(o, s.cfg.Tolerations)
 	if err := admission.Validate(o); err != nil {
 		return nil, err
 	}

@@ -4,6 +4,7 @@ import (
 	"time"
 
 	gantryv1 "github.com/gantryio/gantry/gen/gantry/v1"
+	"github.com/gantryio/gantry/services/apiserver/admission"
 	"github.com/gantryio/gantry/services/apiserver/store"
 	"github.com/gantryio/gantry/services/apiserver/watch"
 	"go.uber.org/zap"
@@ -24,11 +25,14 @@ type Config struct {
 	Now func() time.Time
 	// NameSuffix makes the random part of generated names.
 	NameSuffix func() string
+	// Tolerations are the tolerationSeconds new pods get for the node
+	// lifecycle taints (see admission.TolerationDefaults).
+	Tolerations admission.TolerationDefaults
 }
 
 // DefaultConfig returns the defaults.
 func DefaultConfig() Config {
-	return Config{ForwardHold: 5 * time.Second, Now: time.Now, NameSuffix: randomSuffix}
+	return Config{ForwardHold: 5 * time.Second, Now: time.Now, NameSuffix: randomSuffix, Tolerations: admission.DefaultTolerations()}
 }
 
 // Service implements ResourceService and ClusterService on one master.
