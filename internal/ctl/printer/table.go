@@ -20,7 +20,8 @@ var (
 
 // TablePrinter prints one kind's table a few rows at a time, for
 // `get -w`: the header goes out once, with the first rows, and every call
-// writes at once so a watcher sees each event as it comes.
+// writes at once so a watcher sees each event as it comes. It is not safe
+// for concurrent use: one goroutine prints a watch.
 type TablePrinter struct {
 	out    aligner
 	kind   string
