@@ -150,17 +150,17 @@ deployment "web" successfully rolled out
 	})
 }
 
-// waitOutput waits until the run's stdout ends with suffix.
-func waitOutput(t *testing.T, r *opsRun, suffix string) {
+// waitOutput waits until the run's stdout holds want.
+func waitOutput(t *testing.T, r *opsRun, want string) {
 	t.Helper()
 	testutil.Eventually(t, 20*time.Second, func() error {
-		if out := r.out.String(); !strings.HasSuffix(out, suffix) {
+		if out := r.out.String(); !strings.Contains(out, want) {
 			select {
 			case <-r.done:
-				t.Fatalf("gantryctl ended (exit %d) before printing %q:\n%s\n%s", r.code, suffix, out, r.err.String())
+				t.Fatalf("gantryctl ended (exit %d) before printing %q:\n%s\n%s", r.code, want, out, r.err.String())
 			default:
 			}
-			return fmt.Errorf("stdout %q does not end with %q", out, suffix)
+			return fmt.Errorf("stdout %q does not hold %q", out, want)
 		}
 		return nil
 	})
