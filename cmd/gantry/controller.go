@@ -19,7 +19,7 @@ func controllerCmd() *cobra.Command {
 	var servers, controllers, gcKinds string
 	cmd := &cobra.Command{
 		Use:   "controller",
-		Short: "Run the controller manager: ReplicaSet, Deployment, garbage collector, node IPAM (one active replica, elected through a Lease)",
+		Short: "Run the controller manager: ReplicaSet, Deployment, garbage collector, node IPAM, node lifecycle (one active replica, elected through a Lease)",
 		Example: `  gantry controller --servers 127.0.0.1:7001,127.0.0.1:7002,127.0.0.1:7003
   grpcurl -plaintext 127.0.0.1:7401 gantry.v1.ControllerService/Status
   curl -s 127.0.0.1:7411/metrics | grep gantry_controller_`,
@@ -70,6 +70,14 @@ func controllerCmd() *cobra.Command {
 	f.StringVar(&gcKinds, "gc-kinds", "", "kinds the garbage collector watches, comma separated (default: every kind but Event)")
 	f.StringVar(&cfg.NodeIPAM.ClusterCIDR, "cluster-cidr", cfg.NodeIPAM.ClusterCIDR, "CIDR the node pod CIDRs are allocated from")
 	f.IntVar(&cfg.NodeIPAM.NodeMaskSize, "node-cidr-mask-size", cfg.NodeIPAM.NodeMaskSize, "prefix length of each node's pod CIDR")
+	nl := &cfg.NodeLifecycle
+	f.DurationVar(&nl.GracePeriod, "node-monitor-grace-period", nl.GracePeriod,
+		"how long a node's lease may go unrenewed before the node is Unknown and tainted node.gantry.io/unreachable:NoExecute")
+	f.DurationVar(&nl.MonitorPeriod, "node-monitor-period", nl.MonitorPeriod, "how often the share of unhealthy nodes (the eviction brake) is checked")
+	f.Float64Var(&nl.EvictionRate, "node-eviction-rate", nl.EvictionRate,
+		"nodes per second that may get a new NoExecute taint (their pods are evicted when their tolerations run out)")
+	f.Float64Var(&nl.UnhealthyThreshold, "unhealthy-zone-threshold", nl.UnhealthyThreshold,
+		"fraction of unhealthy nodes above which nothing is tainted or evicted (all nodes down also stops evictions)")
 	return cmd
 }
 

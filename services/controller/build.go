@@ -9,6 +9,7 @@ import (
 	"github.com/gantryio/gantry/services/controller/deployment"
 	"github.com/gantryio/gantry/services/controller/gc"
 	"github.com/gantryio/gantry/services/controller/nodeipam"
+	"github.com/gantryio/gantry/services/controller/nodelifecycle"
 	"github.com/gantryio/gantry/services/controller/replicaset"
 )
 
@@ -44,7 +45,7 @@ func (m *Manager) caches(kinds ...string) ([]ctrl.Cache, error) {
 func (m *Manager) build() error {
 	builders := map[string]func() (Controller, error){
 		ReplicaSet: m.buildReplicaSet, Deployment: m.buildDeployment,
-		GarbageCollector: m.buildGC, NodeIPAM: m.buildNodeIPAM,
+		GarbageCollector: m.buildGC, NodeIPAM: m.buildNodeIPAM, NodeLifecycle: m.buildNodeLifecycle,
 	}
 	for _, name := range AllControllers {
 		if !m.cfg.enabled(name) {
@@ -93,4 +94,12 @@ func (m *Manager) buildNodeIPAM() (Controller, error) {
 		return nil, err
 	}
 	return nodeipam.New(m.cfg.NodeIPAM, nodeipam.Deps{Client: m.api, Nodes: c, Clock: m.clock}, m.log)
+}
+
+func (m *Manager) buildNodeLifecycle() (Controller, error) {
+	cs, err := m.caches(apimeta.KindNode, apimeta.KindLease, apimeta.KindPod)
+	if err != nil {
+		return nil, err
+	}
+	return nodelifecycle.New(m.cfg.NodeLifecycle, nodelifecycle.Deps{Client: m.api, Nodes: cs[0], Leases: cs[1], Pods: cs[2], Clock: m.clock}, m.log)
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/gantryio/gantry/services/controller/deployment"
 	"github.com/gantryio/gantry/services/controller/gc"
 	"github.com/gantryio/gantry/services/controller/nodeipam"
+	"github.com/gantryio/gantry/services/controller/nodelifecycle"
 	"github.com/gantryio/gantry/services/controller/replicaset"
 )
 
@@ -23,10 +24,11 @@ const (
 	Deployment       = deployment.Name
 	GarbageCollector = gc.Name
 	NodeIPAM         = nodeipam.Name
+	NodeLifecycle    = nodelifecycle.Name
 )
 
 // AllControllers lists every controller, in start order.
-var AllControllers = []string{ReplicaSet, Deployment, GarbageCollector, NodeIPAM}
+var AllControllers = []string{ReplicaSet, Deployment, GarbageCollector, NodeIPAM, NodeLifecycle}
 
 // Config configures a controller-manager replica.
 type Config struct {
@@ -44,6 +46,8 @@ type Config struct {
 	// GCKinds are the kinds the garbage collector watches.
 	GCKinds  []string
 	NodeIPAM nodeipam.Config
+	// NodeLifecycle tunes node health and taint-based eviction.
+	NodeLifecycle nodelifecycle.Config
 	// InformerPageSize is the list page size of every informer.
 	InformerPageSize int64
 }
@@ -57,6 +61,7 @@ func DefaultConfig() Config {
 		Controllers: slices.Clone(AllControllers),
 		ReplicaSet:  replicaset.DefaultConfig(), Deployment: deployment.DefaultConfig(),
 		GC: gc.DefaultConfig(), GCKinds: gc.DefaultKinds(), NodeIPAM: nodeipam.DefaultConfig(),
+		NodeLifecycle:    nodelifecycle.DefaultConfig(),
 		InformerPageSize: informer.DefaultConfig().PageSize,
 	}
 }

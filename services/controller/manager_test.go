@@ -254,7 +254,7 @@ func (e *env) checkStatusService(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !st.GetLeading() || st.GetIdentity() != "test-manager" || len(st.GetControllers()) != 4 {
+	if !st.GetLeading() || st.GetIdentity() != "test-manager" || len(st.GetControllers()) != len(AllControllers) {
 		t.Fatalf("Status = %v", st)
 	}
 	for _, c := range st.GetControllers() {
@@ -269,7 +269,8 @@ func (e *env) checkStatusService(t *testing.T) {
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(resp.Body)
 	if !strings.Contains(string(body), `gantry_controller_reconciles_total{controller="replicaset"}`) ||
-		!strings.Contains(string(body), "gantry_controller_leading 1") {
+		!strings.Contains(string(body), "gantry_controller_leading 1") ||
+		!strings.Contains(string(body), "gantry_node_lifecycle_evictions_stopped 0") {
 		t.Fatalf("metrics lack the controller series:\n%.2000s", body)
 	}
 }

@@ -30,6 +30,10 @@ func newMetrics(m *Manager) *metrics {
 			prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "gantry_controller_errors_total", Help: "Reconciles that failed (stale-cache conflicts excluded).",
 				ConstLabels: labels}, func() float64 { return float64(c.Status().GetErrorsTotal()) }),
 		)
+		// Controllers with metrics of their own (the node lifecycle's brake).
+		if mc, ok := c.(interface{ Collectors() []prometheus.Collector }); ok {
+			reg.MustRegister(mc.Collectors()...)
+		}
 	}
 	for kind, inf := range m.informers {
 		reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "gantry_controller_cached_objects",
