@@ -18,6 +18,7 @@ import (
 	"github.com/gantryio/gantry/services/nodeagent/network"
 	"github.com/gantryio/gantry/services/nodeagent/nodestatus"
 	"github.com/gantryio/gantry/services/nodeagent/podworker"
+	"github.com/gantryio/gantry/services/nodeagent/prober"
 	"github.com/gantryio/gantry/services/nodeagent/runtime"
 	"github.com/gantryio/gantry/services/nodeagent/status"
 	"go.uber.org/zap"
@@ -34,7 +35,9 @@ type node struct {
 	rt    runtime.Runtime
 	admit *admit.Admitter
 	pods  *podworker.Manager
-	alloc map[string]string
+	// probes is nil for simulated nodes.
+	probes *prober.Manager
+	alloc  map[string]string
 }
 
 // Agent is a running node agent.
@@ -220,6 +223,9 @@ func (a *Agent) Run(ctx context.Context) error {
 	run("deleter", a.deleter.Run)
 	for _, n := range a.nodes {
 		run("pods "+n.name, n.pods.Run)
+		if n.probes != nil {
+			run("probes "+n.name, n.probes.Run)
+		}
 	}
 	a.log.Info("node agent starting", zap.Int("nodes", len(a.nodes)), zap.String("runtime", a.runtimeName()),
 		zap.String("network", a.NetworkMode()), zap.String("grpc", a.Addr()), zap.String("http", a.cfg.HTTPListen))

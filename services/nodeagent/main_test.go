@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"fmt"
 	"net"
+	"net/http"
 	"os"
 	"strings"
 	"testing"
@@ -20,6 +21,8 @@ func TestMain(m *testing.M) {
 		os.Exit(echoServer())
 	case "dial":
 		os.Exit(dial(os.Getenv("TARGET")))
+	case "health":
+		os.Exit(healthServer(os.Getenv("ADDR"), os.Getenv("HEALTH_FILE")))
 	}
 	os.Exit(m.Run())
 }
@@ -65,5 +68,21 @@ func dial(target string) int {
 		}
 	}
 	fmt.Println("no answer from", target)
+	return 1
+}
+
+// healthServer serves GET /healthz on addr: 200 while file exists, 503
+// otherwise (the probe tests' container).
+func healthServer(addr, file string) int {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		if _, err := os.Stat(file); err != nil {
+			http.Error(w, "not healthy", http.StatusServiceUnavailable)
+			return
+		}
+		fmt.Fprintln(w, "ok")
+	})
+	fmt.Println("serving", addr)
+	fmt.Println(http.ListenAndServe(addr, mux))
 	return 1
 }

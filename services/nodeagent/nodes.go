@@ -15,6 +15,7 @@ import (
 	"github.com/gantryio/gantry/services/nodeagent/network"
 	"github.com/gantryio/gantry/services/nodeagent/nodestatus"
 	"github.com/gantryio/gantry/services/nodeagent/podworker"
+	"github.com/gantryio/gantry/services/nodeagent/prober"
 	"github.com/gantryio/gantry/services/nodeagent/runtime"
 	"github.com/gantryio/gantry/services/nodeagent/runtime/process"
 	"github.com/gantryio/gantry/services/nodeagent/runtime/simulated"
@@ -45,7 +46,18 @@ func (a *Agent) newNode(name string, capa map[string]string) (*node, error) {
 	pcfg := podworker.DefaultConfig()
 	pcfg.NodeName, pcfg.HostIP, pcfg.Clock = name, a.cfg.NodeIP, a.cfg.Clock
 	pcfg.BackoffInitial, pcfg.BackoffMax = a.cfg.BackoffInitial, a.cfg.BackoffMax
-	n.pods = podworker.New(pcfg, podworker.Deps{Runtime: n.rt, Status: a.status, Deleter: a.deleter, Admitter: n.admit}, a.log.With(zap.String("node", name)))
+	deps := podworker.Deps{Runtime: n.rt, Status: a.status, Deleter: a.deleter, Admitter: n.admit}
+	log := a.log.With(zap.String("node", name))
+	// Simulated containers run nothing to probe: they are ready at once.
+	if a.runtimeName() != "simulated" {
+		prcfg := prober.DefaultConfig()
+		prcfg.Clock, prcfg.UserAgent = a.cfg.Clock, "gantry-probe/"+a.cfg.Version
+		// The prober wakes a pod's worker when a result changes, so a
+		// readiness flip reaches the API in one status flush.
+		n.probes = prober.New(prcfg, n.rt, func(uid string) { n.pods.Poke(uid) }, log)
+		deps.Prober = n.probes
+	}
+	n.pods = podworker.New(pcfg, deps, log)
 	return n, nil
 }
 

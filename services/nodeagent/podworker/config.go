@@ -6,6 +6,7 @@ import (
 
 	gantryv1 "github.com/gantryio/gantry/gen/gantry/v1"
 	"github.com/gantryio/gantry/services/nodeagent/admit"
+	"github.com/gantryio/gantry/services/nodeagent/prober"
 	"github.com/gantryio/gantry/services/nodeagent/runtime"
 	"k8s.io/utils/clock"
 )
@@ -54,10 +55,24 @@ type Admitter interface {
 	Release(uid string)
 }
 
+// Prober runs the containers' health probes and says what they found.
+type Prober interface {
+	// Sync hands over the pod's containers and their latest runs.
+	Sync(pod prober.Pod)
+	// Remove stops the pod's probes.
+	Remove(uid string)
+	// Status is what the probes say of one run of a container.
+	Status(uid, container, runID string) prober.Status
+}
+
 // Deps are the manager's collaborators.
 type Deps struct {
 	Runtime  runtime.Runtime
 	Status   StatusSink
 	Deleter  Deleter
 	Admitter Admitter
+	// Prober, when set, probes containers: readiness decides their ready
+	// flag, liveness and startup failures kill them. Nil: no probes run,
+	// containers are started and ready once running (simulated nodes).
+	Prober Prober
 }

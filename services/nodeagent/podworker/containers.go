@@ -32,7 +32,11 @@ func (w *worker) syncContainers(ctx context.Context, pod *gantryv1.Pod, sb *runt
 	for _, c := range pod.GetSpec().GetContainers() {
 		attempt := 0
 		if latest, ok := runtime.Latest(runs, c.GetName()); ok {
-			if latest.State == runtime.StateRunning || !shouldRestart(pod.GetSpec().GetRestartPolicy(), latest.ExitCode) {
+			policy := pod.GetSpec().GetRestartPolicy()
+			_, probeKilled := w.probeKills[latest.ID]
+			// A container killed for failing a probe is restarted unless
+			// the policy is Never, whatever its exit code (as the kubelet).
+			if latest.State == runtime.StateRunning || !(shouldRestart(policy, latest.ExitCode) || probeKilled && policy != "Never") {
 				continue
 			}
 			b := w.backoffs[c.GetName()]

@@ -107,6 +107,9 @@ func (m *Manager) finished(w *worker) {
 	m.mu.Unlock()
 }
 
+// Poke makes a pod's worker sync now (a probe result changed).
+func (m *Manager) Poke(uid string) { m.containerExited(uid) }
+
 func (m *Manager) containerExited(uid string) {
 	if w := m.worker(uid, false); w != nil {
 		w.poke()

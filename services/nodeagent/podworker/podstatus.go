@@ -32,16 +32,17 @@ func (w *worker) buildStatus(pod *gantryv1.Pod, sb *runtime.Sandbox, runs []runt
 		ip := podIP(sb, w.m.cfg.HostIP)
 		st.PodIp, st.PodIps = ip, []*gantryv1.PodIP{{Ip: ip}}
 	}
+	view := probeView{w: w}
 	prefix := w.m.deps.Runtime.Name() + "://"
 	for _, c := range pod.GetSpec().GetContainers() {
-		st.ContainerStatuses = append(st.ContainerStatuses, containerStatus(c, runs, waiting[c.GetName()], prefix))
+		st.ContainerStatuses = append(st.ContainerStatuses, containerStatus(c, runs, waiting[c.GetName()], prefix, view))
 	}
 	st.Phase = phase(pod.GetSpec().GetRestartPolicy(), st.ContainerStatuses)
 	st.Conditions = conditions(st, prev, now)
 	return st
 }
 
-func containerStatus(c *gantryv1.Container, runs []runtime.ContainerStatus, waiting *gantryv1.ContainerStateWaiting, prefix string) *gantryv1.ContainerStatus {
+func containerStatus(c *gantryv1.Container, runs []runtime.ContainerStatus, waiting *gantryv1.ContainerStateWaiting, prefix string, view probeView) *gantryv1.ContainerStatus {
 	cs := &gantryv1.ContainerStatus{Name: c.GetName(), Image: c.GetImage()}
 	started := false
 	defer func() { cs.Started = &started }()
@@ -57,23 +58,29 @@ func containerStatus(c *gantryv1.Container, runs []runtime.ContainerStatus, wait
 	switch {
 	case latest.State == runtime.StateRunning:
 		cs.State = &gantryv1.ContainerState{Running: &gantryv1.ContainerStateRunning{StartedAt: timestamppb.New(latest.StartedAt)}}
-		cs.Ready, started = true, true
+		started, cs.Ready = view.startedReady(c.GetName(), latest.ID)
 	case waiting != nil:
 		cs.State = &gantryv1.ContainerState{Waiting: waiting}
-		cs.LastState = &gantryv1.ContainerState{Terminated: terminated(latest, prefix)}
+		cs.LastState = &gantryv1.ContainerState{Terminated: terminated(latest, prefix, view)}
 		return cs
 	default:
-		cs.State = &gantryv1.ContainerState{Terminated: terminated(latest, prefix)}
+		cs.State = &gantryv1.ContainerState{Terminated: terminated(latest, prefix, view)}
 	}
 	if prev, ok := runtime.Previous(runs, c.GetName()); ok {
-		cs.LastState = &gantryv1.ContainerState{Terminated: terminated(prev, prefix)}
+		cs.LastState = &gantryv1.ContainerState{Terminated: terminated(prev, prefix, view)}
 	}
 	return cs
 }
 
-func terminated(r runtime.ContainerStatus, prefix string) *gantryv1.ContainerStateTerminated {
+// terminated is a finished run's state; a run killed for failing a probe
+// says so in its message.
+func terminated(r runtime.ContainerStatus, prefix string, view probeView) *gantryv1.ContainerStateTerminated {
+	msg := r.Message
+	if m, ok := view.killedBy(r.ID); ok {
+		msg = m
+	}
 	return &gantryv1.ContainerStateTerminated{ExitCode: int32(r.ExitCode), Signal: int32(r.Signal), Reason: r.Reason,
-		Message: r.Message, StartedAt: timestamppb.New(r.StartedAt), FinishedAt: timestamppb.New(r.FinishedAt), ContainerId: prefix + r.ID}
+		Message: msg, StartedAt: timestamppb.New(r.StartedAt), FinishedAt: timestamppb.New(r.FinishedAt), ContainerId: prefix + r.ID}
 }
 
 // phase is the kubelet's getPhase for a pod without init containers.

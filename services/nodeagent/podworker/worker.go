@@ -29,10 +29,13 @@ type worker struct {
 	terminal bool
 	sent     *gantryv1.PodStatus
 	backoffs map[string]*backoff
+	// probeKills are the runs killed for failing a probe, with its message.
+	probeKills map[string]string
 }
 
 func newWorker(m *Manager, uid string) *worker {
-	return &worker{m: m, uid: uid, log: m.log.With(zap.String("uid", uid)), wake: make(chan struct{}, 1), backoffs: map[string]*backoff{}}
+	return &worker{m: m, uid: uid, log: m.log.With(zap.String("uid", uid)), wake: make(chan struct{}, 1), backoffs: map[string]*backoff{},
+		probeKills: map[string]string{}}
 }
 
 func (w *worker) update(pod *gantryv1.Pod, removed bool) {
@@ -129,8 +132,11 @@ func (w *worker) sync(ctx context.Context, pod *gantryv1.Pod, removed bool) (tim
 		w.send(pod, w.buildStatus(pod, nil, nil, allWaiting(pod, "ContainerCreating", err.Error())))
 		return w.m.cfg.RetryDelay, false
 	}
+	w.killUnhealthy(ctx, pod)
 	waiting, next := w.syncContainers(ctx, pod, sb)
-	st := w.buildStatus(pod, sb, rt.PodContainers(w.uid), waiting)
+	runs := rt.PodContainers(w.uid)
+	w.syncProbes(pod, sb, runs)
+	st := w.buildStatus(pod, sb, runs, waiting)
 	w.send(pod, st)
 	if isTerminal(st.GetPhase()) {
 		return w.finishTerminal(ctx, pod)
@@ -142,6 +148,7 @@ func (w *worker) sync(ctx context.Context, pod *gantryv1.Pod, removed bool) (tim
 // stopped, its network and its share of the node are given back; its logs
 // stay until the pod is deleted.
 func (w *worker) finishTerminal(ctx context.Context, pod *gantryv1.Pod) (time.Duration, bool) {
+	w.stopProbes()
 	w.stopAll(ctx, 0)
 	if err := w.m.deps.Runtime.StopSandbox(ctx, w.uid); err != nil {
 		w.log.Warn("stop sandbox", zap.Error(err))
@@ -156,6 +163,7 @@ func (w *worker) finishTerminal(ctx context.Context, pod *gantryv1.Pod) (time.Du
 // grace period, SIGKILL; then it removes the pod's sandbox and state and,
 // unless the pod is already gone, deletes it for good.
 func (w *worker) terminate(ctx context.Context, pod *gantryv1.Pod, removed bool) (time.Duration, bool) {
+	w.stopProbes()
 	w.stopAll(ctx, w.grace(pod, removed))
 	if ctx.Err() != nil {
 		return 0, false

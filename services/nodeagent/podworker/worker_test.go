@@ -89,7 +89,10 @@ type harness struct {
 	alloc map[string]string
 }
 
-func newHarness(t *testing.T) *harness {
+func newHarness(t *testing.T) *harness { return newHarnessWith(t, nil) }
+
+// newHarnessWith builds the harness with a prober (nil: none).
+func newHarnessWith(t *testing.T, pr Prober) *harness {
 	h := &harness{t: t, clk: clocktesting.NewFakeClock(time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)),
 		sink: &fakeSink{latest: map[string]*gantryv1.PodStatus{}}, del: &fakeDeleter{},
 		alloc: map[string]string{"cpu": "2", "memory": "1Gi", "pods": "10"}}
@@ -97,7 +100,7 @@ func newHarness(t *testing.T) *harness {
 	h.adm = admit.New(func() admit.Node { return admit.Node{Allocatable: h.alloc} })
 	cfg := DefaultConfig()
 	cfg.NodeName, cfg.HostIP, cfg.Clock = "n1", "127.0.0.1", h.clk
-	h.m = New(cfg, Deps{Runtime: h.rt, Status: h.sink, Deleter: h.del, Admitter: h.adm}, zaptest.NewLogger(t))
+	h.m = New(cfg, Deps{Runtime: h.rt, Status: h.sink, Deleter: h.del, Admitter: h.adm, Prober: pr}, zaptest.NewLogger(t))
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error)
 	go func() { done <- h.m.Run(ctx) }()

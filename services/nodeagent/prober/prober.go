@@ -61,9 +61,11 @@ type Status struct {
 	// Ready: started, and no readiness probe or it succeeded.
 	Ready bool
 	// Kill: the liveness or startup probe failed; Message says how
-	// ("Liveness probe failed: ...").
+	// ("Liveness probe failed: ..."), Probe is the one that failed (its
+	// terminationGracePeriodSeconds applies to the kill).
 	Kill    bool
 	Message string
+	Probe   *gantryv1.Probe
 }
 
 // Manager runs the probe workers of one node's pods.
@@ -201,7 +203,7 @@ func (m *Manager) Status(uid, container, runID string) Status {
 			continue
 		}
 		if r := w.result(runID); r.value == failure {
-			st.Kill, st.Message = true, r.message
+			st.Kill, st.Message, st.Probe = true, r.message, w.spec
 			break
 		}
 	}
