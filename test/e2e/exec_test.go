@@ -4,15 +4,19 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/creack/pty"
 	gantryv1 "github.com/gantryio/gantry/gen/gantry/v1"
 	"github.com/gantryio/gantry/internal/apimeta"
+	"golang.org/x/sys/unix"
 	"google.golang.org/protobuf/proto"
 )
 
@@ -102,6 +106,8 @@ func TestExec(t *testing.T) {
 		}
 	}
 
+	checkExecTTY(t, w, name)
+
 	// A session's processes end with it: a background child does not
 	// outlive the command, and only the container's own process is left.
 	container := w.onePid(name)
@@ -114,4 +120,88 @@ func TestExec(t *testing.T) {
 		}
 		return nil
 	})
+}
+
+// checkExecTTY runs gantryctl exec -it on a pseudo-terminal of its own, as
+// a user's shell would: the command gets a terminal of the local size, the
+// local terminal is raw while the session runs and restored after, and a
+// window resize reaches the command.
+func checkExecTTY(t *testing.T, w *workloadCluster, name string) {
+	ptmx, tty, err := pty.Open()
+	if err != nil {
+		t.Skipf("no pseudo-terminal: %v", err)
+	}
+	defer ptmx.Close()
+	closeTTY := sync.OnceFunc(func() { _ = tty.Close() })
+	defer closeTTY()
+	if err := pty.Setsize(ptmx, &pty.Winsize{Rows: 40, Cols: 120}); err != nil {
+		t.Fatal(err)
+	}
+	before, err := unix.IoctlGetTermios(int(tty.Fd()), unix.TCGETS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, gantryctlBin, "--server", strings.Join(w.lc.Servers(), ","), "exec", "-it", name, "--",
+		"sh", "-c", `tty; stty size; while read a; do stty size; [ "$a" = q ] && exit 4; done`)
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = tty, tty, tty
+	// gantryctl leads a session on the terminal, so it gets SIGWINCH.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	var out syncBuf
+	copied := make(chan struct{})
+	go func() { _, _ = io.Copy(&out, ptmx); close(copied) }()
+	waitFor(t, 10*time.Second, "the remote terminal and its size", func() error {
+		if s := out.String(); !strings.Contains(s, "/dev/pts/") || !strings.Contains(s, "40 120") {
+			return fmt.Errorf("output %q", s)
+		}
+		return nil
+	})
+	raw, err := unix.IoctlGetTermios(int(tty.Fd()), unix.TCGETS)
+	if err != nil || raw.Lflag&(unix.ICANON|unix.ECHO) != 0 {
+		t.Errorf("local terminal during the session: lflag %#x, %v; want raw (no ICANON, no ECHO)", raw.Lflag, err)
+	}
+	// Each size change signals gantryctl; ask until the command sees it.
+	waitFor(t, 10*time.Second, "the resized remote terminal", func() error {
+		_ = pty.Setsize(ptmx, &pty.Winsize{Rows: 49, Cols: 150})
+		_ = pty.Setsize(ptmx, &pty.Winsize{Rows: 50, Cols: 150})
+		_, _ = ptmx.Write([]byte("x\r"))
+		time.Sleep(50 * time.Millisecond)
+		if !strings.Contains(out.String(), "50 150") {
+			return fmt.Errorf("output %q", out.String())
+		}
+		return nil
+	})
+	_, _ = ptmx.Write([]byte("q\r"))
+	err = cmd.Wait()
+	if code := cmd.ProcessState.ExitCode(); code != 4 {
+		t.Errorf("gantryctl exec -it exited %d (%v), want the command's 4; output %q", code, err, out.String())
+	}
+	after, err := unix.IoctlGetTermios(int(tty.Fd()), unix.TCGETS)
+	if err != nil || after.Lflag != before.Lflag || after.Iflag != before.Iflag || after.Oflag != before.Oflag {
+		t.Errorf("local terminal after the session: %+v, %v; want it restored to %+v", after, err, before)
+	}
+	closeTTY()
+	<-copied
+}
+
+// syncBuf is a strings.Builder safe for one writer and a poller.
+type syncBuf struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuf) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuf) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
