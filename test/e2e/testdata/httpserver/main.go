@@ -5,6 +5,11 @@
 // loopback), prints "listening on HOST:PORT" with the address it got, and
 // answers GET / with $POD_NAME, GET /version with $VERSION and GET /pid
 // with its process id. SIGTERM ends it at once (Go's default).
+//
+// For the probe tests, GET /healthz and GET /readyz answer 200 "ok" until
+// POST /healthz/fail (or /readyz/fail) makes them answer 500 (503), and
+// POST /healthz/ok (/readyz/ok) heals them again. The state is the
+// process's own: a restarted server is healthy and ready.
 package main
 
 import (
@@ -13,6 +18,7 @@ import (
 	"net/http"
 	"os"
 	"strconv"
+	"sync/atomic"
 )
 
 func main() {
@@ -33,7 +39,32 @@ func main() {
 	mux.HandleFunc("GET /{$}", reply(os.Getenv("POD_NAME")))
 	mux.HandleFunc("GET /version", reply(os.Getenv("VERSION")))
 	mux.HandleFunc("GET /pid", reply(strconv.Itoa(os.Getpid())))
+	var unhealthy, unready atomic.Bool
+	check(mux, "/healthz", &unhealthy, http.StatusInternalServerError)
+	check(mux, "/readyz", &unready, http.StatusServiceUnavailable)
 	err = http.Serve(ln, mux)
 	fmt.Fprintln(os.Stderr, "httpserver:", err)
 	os.Exit(1)
+}
+
+// check serves a health endpoint at path that fails with code while
+// failing is set, and path/fail and path/ok to set and clear it.
+func check(mux *http.ServeMux, path string, failing *atomic.Bool, code int) {
+	mux.HandleFunc("GET "+path, func(w http.ResponseWriter, _ *http.Request) {
+		if failing.Load() {
+			http.Error(w, "failing on request", code)
+			return
+		}
+		fmt.Fprint(w, "ok")
+	})
+	mux.HandleFunc("POST "+path+"/fail", func(w http.ResponseWriter, _ *http.Request) {
+		failing.Store(true)
+		fmt.Printf("%s fails from now on\n", path)
+		fmt.Fprint(w, "failing")
+	})
+	mux.HandleFunc("POST "+path+"/ok", func(w http.ResponseWriter, _ *http.Request) {
+		failing.Store(false)
+		fmt.Printf("%s heals\n", path)
+		fmt.Fprint(w, "ok")
+	})
 }
