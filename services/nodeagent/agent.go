@@ -240,9 +240,7 @@ func (a *Agent) Run(ctx context.Context) error {
 	a.observeSpecs()
 	run("lease", a.leases.Run)
 	run("node status", a.nodeSt.Run)
-	if a.net != nil {
-		run("node watch", a.watchNode)
-	}
+	run("node watch", a.watchNode)
 	run("pod informer", a.podInf.Run)
 	run("orphans", a.cleanupOrphans)
 	a.log.Info("node agent registered", zap.Strings("nodes", a.firstNames(5)))

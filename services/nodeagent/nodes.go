@@ -128,18 +128,32 @@ func (a *Agent) podCIDR(cidr string) {
 	a.setNetworkConditions()
 }
 
-// watchNode follows the agent's own Node for the pod CIDR the controller
-// allocates.
+// watchNode follows the agent's own Nodes: for the pod CIDR the
+// controller allocates, and for statuses someone else wrote (the node
+// lifecycle controller's Unknown after this agent was stopped or cut
+// off), which are written over at once. Hollow nodes share one watch of
+// every Node.
 func (a *Agent) watchNode(ctx context.Context) error {
 	cfg := informer.DefaultConfig()
-	cfg.Kind, cfg.FieldSelector = "Node", "metadata.name="+a.cfg.Name
+	cfg.Kind = "Node"
+	if a.cfg.Simulate == 0 {
+		cfg.FieldSelector = "metadata.name=" + a.cfg.Name
+	}
 	inf, err := informer.New(a.client, cfg, a.log)
 	if err != nil {
 		return err
 	}
 	on := func(o *gantryv1.Object) {
-		a.nodeSt.ObserveSpec(a.cfg.Name, o.GetNode().GetSpec())
-		a.podCIDR(o.GetNode().GetSpec().GetPodCidr())
+		n := o.GetNode()
+		name := n.GetMetadata().GetName()
+		if _, ok := a.byName[name]; !ok {
+			return
+		}
+		a.nodeSt.ObserveSpec(name, n.GetSpec())
+		a.nodeSt.ObserveStatus(name, n.GetStatus())
+		if a.net != nil && name == a.cfg.Name {
+			a.podCIDR(n.GetSpec().GetPodCidr())
+		}
 	}
 	if err := inf.AddEventHandler(informer.Handler{OnAdd: on, OnUpdate: func(_, n *gantryv1.Object) { on(n) }}); err != nil {
 		return err

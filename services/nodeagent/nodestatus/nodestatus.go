@@ -165,6 +165,51 @@ func (m *Manager) ObserveSpec(node string, spec *gantryv1.NodeSpec) {
 	m.mu.Unlock()
 }
 
+// ObserveStatus compares a node's stored status (from a watch) with the
+// one this agent last wrote. When a condition's status differs — the node
+// lifecycle controller marked the node Unknown while this agent was
+// stopped or cut off — the status is written again soon, with new
+// transition times, rather than at the next heartbeat (40 s on).
+func (m *Manager) ObserveStatus(node string, s *gantryv1.NodeStatus) {
+	m.mu.Lock()
+	st, ok := m.nodes[node]
+	if !ok || st.status == nil || sameConditions(st.status, s) {
+		m.mu.Unlock()
+		return
+	}
+	seen := proto.Clone(st.status).(*gantryv1.NodeStatus)
+	seen.Conditions = proto.Clone(s).(*gantryv1.NodeStatus).GetConditions()
+	st.status, st.dirty = seen, true
+	st.changes++
+	m.mu.Unlock()
+	m.log.Info("node status changed by someone else; writing ours again", zap.String("node", node), zap.String("ready", readyStatus(s)))
+	m.poke()
+}
+
+// sameConditions reports whether got has every condition of ours with
+// the same status.
+func sameConditions(ours, got *gantryv1.NodeStatus) bool {
+	have := map[string]string{}
+	for _, c := range got.GetConditions() {
+		have[c.GetType()] = c.GetStatus()
+	}
+	for _, c := range ours.GetConditions() {
+		if s, ok := have[c.GetType()]; !ok || s != c.GetStatus() {
+			return false
+		}
+	}
+	return true
+}
+
+func readyStatus(s *gantryv1.NodeStatus) string {
+	for _, c := range s.GetConditions() {
+		if c.GetType() == "Ready" {
+			return c.GetStatus()
+		}
+	}
+	return ""
+}
+
 func (m *Manager) poke() {
 	select {
 	case m.wake <- struct{}{}:

@@ -9,6 +9,7 @@ import (
 	gantryv1 "github.com/gantryio/gantry/gen/gantry/v1"
 	"go.uber.org/zap"
 	"google.golang.org/grpc"
+	"google.golang.org/protobuf/proto"
 )
 
 // blockingAPI accepts every write; the first status write waits until
@@ -102,5 +103,53 @@ func TestChangeDuringWriteIsWritten(t *testing.T) {
 	}
 	if got := readyOf(api.writes[1]); got != "True/KubeletReady" {
 		t.Errorf("second write: Ready %s, want True/KubeletReady", got)
+	}
+}
+
+// A status someone else wrote (the node lifecycle controller's Unknown,
+// while the agent was stopped) is replaced by the agent's own soon, with
+// a new transition time; a stored status like ours changes nothing.
+func TestObservedStatusIsRewritten(t *testing.T) {
+	api := &blockingAPI{inFlight: make(chan struct{}), release: make(chan struct{}), wrote: make(chan struct{}, 10)}
+	close(api.release)
+	cfg := DefaultConfig()
+	cfg.Interval, cfg.Flush = time.Hour, 5*time.Millisecond
+	m := New(cfg, api, []Node{{Name: "n1"}}, zap.NewNop())
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	if err := m.Register(ctx); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- m.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+	<-api.wrote
+	api.mu.Lock()
+	first := api.writes[0]
+	api.mu.Unlock()
+
+	m.ObserveStatus("n1", first)
+	m.ObserveStatus("other", first)
+	select {
+	case <-api.wrote:
+		t.Fatal("our own status, observed, was written again")
+	case <-time.After(50 * time.Millisecond):
+	}
+	unknown := proto.Clone(first).(*gantryv1.NodeStatus)
+	unknown.Conditions[0].Status, unknown.Conditions[0].Reason = "Unknown", "NodeStatusUnknown"
+	m.ObserveStatus("n1", unknown)
+	select {
+	case <-api.wrote:
+	case <-time.After(5 * time.Second):
+		t.Fatal("a status marked Unknown by someone else was not written again")
+	}
+	api.mu.Lock()
+	defer api.mu.Unlock()
+	again := api.writes[1]
+	if got := readyOf(again); got != "True/KubeletReady" {
+		t.Errorf("rewritten Ready %s, want True/KubeletReady", got)
+	}
+	if !again.GetConditions()[0].GetLastTransitionTime().AsTime().After(first.GetConditions()[0].GetLastTransitionTime().AsTime()) {
+		t.Error("the rewritten Ready condition kept its old transition time")
 	}
 }
