@@ -44,6 +44,10 @@ func upCmd() *cobra.Command {
 	f.IntVar(&cfg.Workers.Nodes, "nodes", 2, "number of node agents (process runtime)")
 	f.BoolVar(&cfg.Workers.Scheduler, "scheduler", true, "run the scheduler")
 	f.BoolVar(&cfg.Workers.Controller, "controller", true, "run the controller manager")
+	f.DurationVar(&cfg.NodeFailure.Grace, "node-monitor-grace", 0,
+		"how long a node may stop renewing its lease before it is Unknown and tainted (0: the controller's default, 40s)")
+	f.DurationVar(&cfg.NodeFailure.EvictionTimeout, "pod-eviction-timeout", 0,
+		"how long pods stay on a not-ready or unreachable node before they are evicted and replaced (0: the default toleration, 300s)")
 	return cmd
 }
 

@@ -41,6 +41,9 @@ type Config struct {
 	MasterArgs []string
 	// Workers are the components that run beside the masters.
 	Workers Workers
+	// NodeFailure tunes how fast a failed node's pods move (flags for the
+	// masters, controller and node agents, before their own extra args).
+	NodeFailure NodeFailure
 }
 
 // DefaultConfig is three masters on 127.0.0.1:7001-7003.
@@ -201,6 +204,7 @@ func (c *Cluster) newMaster(i int, how ...string) *Proc {
 		"--http-listen", c.addr(p.HTTP)}
 	args = append(args, how...)
 	args = append(args, "--log-level", c.cfg.LogLevel)
+	args = append(args, c.cfg.NodeFailure.masterArgs()...)
 	args = append(args, c.cfg.MasterArgs...)
 	return &Proc{Name: id, Binary: c.cfg.Binary, Args: args, LogPath: filepath.Join(c.LogDir(), id+".log")}
 }

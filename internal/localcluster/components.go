@@ -69,6 +69,7 @@ func (c *Cluster) newNode(i int, extra ...string) (*component, error) {
 	name := fmt.Sprintf("n%d", i+1)
 	args := []string{"nodeagent", "--name", name, "--runtime", "process", "--stop-pods-on-exit",
 		"--data-dir", filepath.Join(c.cfg.DataDir, "nodes", name)}
+	args = append(args, c.cfg.NodeFailure.nodeArgs()...)
 	args = append(append(args, c.cfg.Workers.NodeArgs...), extra...)
 	return c.newComponent(name, 500+2*i, args...)
 }
@@ -83,7 +84,8 @@ func (c *Cluster) newWorkers() error {
 		}
 	}
 	if w.Controller {
-		if c.controller, err = c.newComponent("controller", 400, append([]string{"controller"}, w.ControllerArgs...)...); err != nil {
+		args := append([]string{"controller"}, c.cfg.NodeFailure.controllerArgs()...)
+		if c.controller, err = c.newComponent("controller", 400, append(args, w.ControllerArgs...)...); err != nil {
 			return err
 		}
 	}
