@@ -32,8 +32,8 @@ func (w *worker) buildStatus(pod *gantryv1.Pod, sb *runtime.Sandbox, runs []runt
 		ip := podIP(sb, w.m.cfg.HostIP)
 		st.PodIp, st.PodIps = ip, []*gantryv1.PodIP{{Ip: ip}}
 	}
-	view := probeView{w: w}
 	prefix := w.m.deps.Runtime.Name() + "://"
+	view := probeView{w: w, prefix: prefix}
 	for _, c := range pod.GetSpec().GetContainers() {
 		st.ContainerStatuses = append(st.ContainerStatuses, containerStatus(c, runs, waiting[c.GetName()], prefix, view))
 	}

@@ -101,16 +101,42 @@ func (w *worker) stopProbes() {
 // started and ready (both true without a prober), and the message of a
 // probe that killed it.
 type probeView struct {
-	w *worker
+	w      *worker
+	prefix string
 }
 
+// startedReady is what the probes say of a running run. Where a probe has
+// no verdict on it yet, what was last reported of the same run stands:
+// for a run this agent started that is the initial "not yet" anyway, for
+// one a restarted agent adopted it is what the agent before it found, so
+// a restart does not flap ready pods to not ready until their probes ran.
 func (v probeView) startedReady(name, id string) (bool, bool) {
 	pr := v.w.m.deps.Prober
 	if pr == nil {
 		return true, true
 	}
 	st := pr.Status(v.w.uid, name, id)
+	prev := v.reported(name, id)
+	switch {
+	case prev == nil:
+	case st.StartupPending:
+		// Readiness waits for startup, so it has no verdict either.
+		return prev.GetStarted(), prev.GetReady()
+	case st.ReadinessPending:
+		return st.Started, st.Started && prev.GetReady()
+	}
 	return st.Started, st.Ready
+}
+
+// reported is the last reported status of run id of a container, if it
+// was reported running.
+func (v probeView) reported(name, id string) *gantryv1.ContainerStatus {
+	for _, cs := range v.w.sent.GetContainerStatuses() {
+		if cs.GetName() == name && cs.GetContainerId() == v.prefix+id && cs.GetState().GetRunning() != nil {
+			return cs
+		}
+	}
+	return nil
 }
 
 func (v probeView) killedBy(id string) (string, bool) {

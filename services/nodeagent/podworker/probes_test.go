@@ -1,12 +1,14 @@
 package podworker
 
 import (
+	"context"
 	"sync"
 	"testing"
 	"time"
 
 	gantryv1 "github.com/gantryio/gantry/gen/gantry/v1"
 	"github.com/gantryio/gantry/services/nodeagent/prober"
+	"github.com/gantryio/gantry/services/nodeagent/runtime"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
 )
@@ -169,5 +171,74 @@ func TestLivenessFailureWithRestartNever(t *testing.T) {
 	defer h.rt.mu.Unlock()
 	if len(h.rt.graces) == 0 || h.rt.graces[0] != 9*time.Second {
 		t.Fatalf("stop graces %v, want the pod's 9s (the probe sets none)", h.rt.graces)
+	}
+}
+
+// A restarted agent adopts a running container its predecessor reported
+// ready: it stays ready until its probes say otherwise (no flap to not
+// ready while they have not run yet).
+func TestAdoptedReadyContainerStaysReadyUntilProbed(t *testing.T) {
+	pr := newFakeProber()
+	h := newHarnessWith(t, pr)
+	run, err := h.rt.Runtime.StartContainer(context.Background(), runtime.ContainerConfig{PodUID: "uid-kept", Name: "c"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pr.set(run.ID, prober.Status{StartupPending: true, ReadinessPending: true})
+	p := newPod("kept", "Always", "c")
+	started := true
+	p.Status = &gantryv1.PodStatus{Phase: "Running", ContainerStatuses: []*gantryv1.ContainerStatus{{Name: "c",
+		ContainerId: "simulated://" + run.ID, Ready: true, Started: &started,
+		State: &gantryv1.ContainerState{Running: &gantryv1.ContainerStateRunning{StartedAt: timestamppb.New(run.StartedAt)}}}}}
+	h.m.Update(p)
+	st := h.waitFor("kept", "a status", func(s *gantryv1.PodStatus) bool { return len(s.GetContainerStatuses()) == 1 })
+	if cs := cstate(st, 0); !cs.GetReady() || !cs.GetStarted() || condition(st, "Ready") != "True" {
+		t.Fatalf("adopted, probes pending: %v, conditions %v", cs, st.GetConditions())
+	}
+	// Startup passes, readiness still pending: still ready.
+	pr.set(run.ID, prober.Status{Started: true, ReadinessPending: true})
+	h.m.Poke("uid-kept")
+	// Readiness fails: not ready.
+	pr.set(run.ID, prober.Status{Started: true})
+	h.m.Poke("uid-kept")
+	h.waitFor("kept", "not Ready", func(s *gantryv1.PodStatus) bool {
+		return condition(s, "Ready") == "False" && !cstate(s, 0).GetReady() && cstate(s, 0).GetStarted()
+	})
+	h.rt.mu.Lock()
+	defer h.rt.mu.Unlock()
+	if h.rt.starts != 0 {
+		t.Fatalf("%d starts: the adopted container must be kept", h.rt.starts)
+	}
+}
+
+func TestProbeViewKeepsReportedStateWhilePending(t *testing.T) {
+	pr := newFakeProber()
+	w := &worker{m: &Manager{deps: Deps{Prober: pr}}, uid: "u"}
+	view := probeView{w: w, prefix: "x://"}
+	report := func(id string, started, ready bool) {
+		w.sent = &gantryv1.PodStatus{ContainerStatuses: []*gantryv1.ContainerStatus{{Name: "c", ContainerId: "x://" + id,
+			Started: &started, Ready: ready, State: &gantryv1.ContainerState{Running: &gantryv1.ContainerStateRunning{}}}}}
+	}
+	cases := []struct {
+		name                   string
+		reported               func()
+		status                 prober.Status
+		wantStarted, wantReady bool
+	}{
+		{"nothing reported: the prober's guesses", func() { w.sent = nil }, prober.Status{StartupPending: true, ReadinessPending: true}, false, false},
+		{"another run reported", func() { report("old", true, true) }, prober.Status{ReadinessPending: true, Started: true}, true, false},
+		{"reported ready, all pending", func() { report("r1", true, true) }, prober.Status{StartupPending: true, ReadinessPending: true}, true, true},
+		{"reported ready, readiness pending", func() { report("r1", true, true) }, prober.Status{Started: true, ReadinessPending: true}, true, true},
+		{"reported not ready, readiness pending", func() { report("r1", true, false) }, prober.Status{Started: true, ReadinessPending: true}, true, false},
+		{"reported ready, readiness failed", func() { report("r1", true, true) }, prober.Status{Started: true}, true, false},
+		{"reported ready, startup pending, reported not started", func() { report("r1", false, false) }, prober.Status{StartupPending: true, ReadinessPending: true}, false, false},
+		{"decided", func() { report("r1", false, false) }, prober.Status{Started: true, Ready: true}, true, true},
+	}
+	for _, tc := range cases {
+		tc.reported()
+		pr.set("r1", tc.status)
+		if started, ready := view.startedReady("c", "r1"); started != tc.wantStarted || ready != tc.wantReady {
+			t.Errorf("%s: started %v ready %v, want %v %v", tc.name, started, ready, tc.wantStarted, tc.wantReady)
+		}
 	}
 }

@@ -66,6 +66,11 @@ type Status struct {
 	Kill    bool
 	Message string
 	Probe   *gantryv1.Probe
+	// StartupPending and ReadinessPending: that probe has no verdict on
+	// this run yet, so Started and Ready are only the initial guesses. A
+	// restarted node agent keeps what it reported of an adopted run
+	// instead, rather than flapping it to not ready until the first probe.
+	StartupPending, ReadinessPending bool
 }
 
 // Manager runs the probe workers of one node's pods.
@@ -198,6 +203,8 @@ func (m *Manager) Status(uid, container, runID string) Status {
 	var st Status
 	st.Started = start == nil || start.result(runID).value == success
 	st.Ready = st.Started && (ready == nil || ready.result(runID).value == success)
+	st.StartupPending = start != nil && !start.decided(runID)
+	st.ReadinessPending = ready != nil && !ready.decided(runID)
 	for _, w := range []*worker{start, live} {
 		if w == nil {
 			continue

@@ -89,6 +89,13 @@ func (w *worker) result(runID string) published {
 	return published{runID: runID, value: w.initial()}
 }
 
+// decided says whether the worker published a result for run runID.
+func (w *worker) decided(runID string) bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return runID != "" && w.pub.runID == runID
+}
+
 // initial is a run's result before its probe decided anything, as in the
 // kubelet: not ready, alive, not started.
 func (w *worker) initial() result {

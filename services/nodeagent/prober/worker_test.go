@@ -203,18 +203,18 @@ func TestStartupProbeHoldsTheOthers(t *testing.T) {
 	if f.callsOf("alive")+f.callsOf("ready") != 0 {
 		t.Fatalf("liveness/readiness probed %d/%d times before startup succeeded", f.callsOf("alive"), f.callsOf("ready"))
 	}
-	if st := f.status(); st.Started || st.Ready || st.Kill {
+	if st := f.status(); st.Started || st.Ready || st.Kill || !st.StartupPending || !st.ReadinessPending {
 		t.Fatalf("before startup: %+v", st)
 	}
 	f.setExit("started", 0)
 	f.step(Startup)
-	if st := f.status(); !st.Started || st.Ready {
+	if st := f.status(); !st.Started || st.Ready || st.StartupPending || !st.ReadinessPending {
 		t.Fatalf("after startup succeeded: %+v", st)
 	}
 	// Startup is done: it probes no more; the others begin.
 	f.step(Startup)
 	f.step(Readiness)
-	if f.callsOf("started") != 2 || f.callsOf("ready") != 1 || !f.status().Ready {
+	if f.callsOf("started") != 2 || f.callsOf("ready") != 1 || !f.status().Ready || f.status().ReadinessPending {
 		t.Fatalf("startup probes %d, readiness probes %d, %+v", f.callsOf("started"), f.callsOf("ready"), f.status())
 	}
 	for range 3 {
@@ -227,7 +227,7 @@ func TestStartupProbeHoldsTheOthers(t *testing.T) {
 	// (failureThreshold 2) kills it.
 	f.restart("run-1")
 	f.setExit("started", 1)
-	if st := f.status(); st.Started || st.Ready || st.Kill {
+	if st := f.status(); st.Started || st.Ready || st.Kill || !st.StartupPending {
 		t.Fatalf("new run: %+v", st)
 	}
 	f.step(Startup)
