@@ -62,6 +62,13 @@ type workloadCluster struct {
 // flags for each in nodeArgs) and waits until every node is Ready.
 func startWorkloadCluster(t *testing.T, nodes int, nodeArgs ...string) *workloadCluster {
 	t.Helper()
+	return startWorkloadClusterWith(t, nodes, nil, nodeArgs...)
+}
+
+// startWorkloadClusterWith is startWorkloadCluster with tune applied to
+// the cluster's config first (nil: none).
+func startWorkloadClusterWith(t *testing.T, nodes int, tune func(*localcluster.Config), nodeArgs ...string) *workloadCluster {
+	t.Helper()
 	lockPodNetwork(t)
 	cfg := localcluster.DefaultConfig()
 	cfg.Binary, cfg.DataDir, cfg.BasePort = gantryBin, t.TempDir(), 0
@@ -69,6 +76,9 @@ func startWorkloadCluster(t *testing.T, nodes int, nodeArgs ...string) *workload
 	// (40 s) must fail, not pass slowly.
 	cfg.ReadyTimeout = 30 * time.Second
 	cfg.Workers = localcluster.Workers{Scheduler: true, Controller: true, Nodes: nodes, NodeArgs: nodeArgs}
+	if tune != nil {
+		tune(&cfg)
+	}
 	lc, err := localcluster.New(cfg)
 	if err != nil {
 		t.Fatal(err)

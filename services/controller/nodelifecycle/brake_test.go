@@ -192,6 +192,7 @@ func TestNotReadyTaint(t *testing.T) {
 	// Ready=False, then silence: not-ready, then unreachable. n2 takes
 	// the limiter's token first, so n1 waits 10 s for its not-ready
 	// taint, but the swap to unreachable does not wait.
+	f.addPod("r", "n2", tolerate(taints.NotReady, nil))
 	f.setReady("n2", StatusFalse)
 	f.settle("n2")
 	f.wantTaints("n2", taints.NotReady)
@@ -205,16 +206,16 @@ func TestNotReadyTaint(t *testing.T) {
 	f.step(19 * time.Second)
 	f.renew(names...)
 	f.reconcile("n1")
-	f.wantPods("p")
+	f.wantPods("p", "r")
 	f.step(time.Second)
 	f.renew(names...)
 	f.reconcile("n1")
-	f.wantPods() // 20 s of not-ready tolerated, then out
+	f.wantPods("r") // 20 s of not-ready tolerated, then out
 	f.addPod("q", "n1", tolerate(taints.NotReady, nil), tolerate(taints.Unreachable, seconds(300)))
 	f.step(grace)
 	f.renew(names[1:]...)
 	f.settle("n1")
 	f.wantReady("n1", StatusUnknown)
 	f.wantTaints("n1", taints.Unreachable)
-	f.wantPods("q")
+	f.wantPods("q", "r")
 }

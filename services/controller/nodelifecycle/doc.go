@@ -15,8 +15,10 @@
 // without a toleration, never with one that has no tolerationSeconds.
 //
 // Two limits keep a sick control plane from evicting the world: new
-// NoExecute taints are added at EvictionRate nodes per second (Kubernetes'
-// --node-eviction-rate, a token bucket of one), and when more than
+// NoExecute taints on nodes that run pods are added at EvictionRate nodes
+// per second (Kubernetes' --node-eviction-rate, a token bucket of one;
+// tainting an empty node evicts nothing and takes no token), and when
+// more than
 // UnhealthyThreshold of the nodes (or all of them) look unhealthy, no
 // taint is added and no pod evicted until that changes (the brake).
 //

@@ -131,13 +131,16 @@ func TestEvictionIsQueuedForTheDeadline(t *testing.T) {
 	waitQueued(t, f.c, "n1")
 }
 
-// New NoExecute taints come at EvictionRate nodes per second; removing
-// taints is never held back.
+// New NoExecute taints come at EvictionRate nodes per second (on nodes
+// that run pods); removing taints is never held back.
 func TestEvictionRate(t *testing.T) {
 	cfg := testConfig()
 	cfg.EvictionRate = 0.1 // one node per 10 s
 	names := []string{"n1", "n2", "n3", "n4", "n5", "n6", "n7", "n8", "n9", "n10"}
 	f := newFixture(t, cfg, names...)
+	for _, n := range []string{"n1", "n2", "n3"} {
+		f.addPod("p-"+n, n, tolerate(taints.Unreachable, nil))
+	}
 	f.c.begin()
 	f.step(grace)
 	f.renew(names[3:]...)
@@ -172,6 +175,13 @@ func TestEvictionRate(t *testing.T) {
 	if got := tainted(); got != 3 {
 		t.Fatalf("%d nodes tainted after 20 s, want 3", got)
 	}
+	// A node without pods has nothing to evict: it is tainted at once and
+	// takes no token.
+	f.step(grace)
+	f.renew("n1", "n2", "n3", "n4", "n5", "n6", "n7", "n8")
+	f.settle("n9", "n10")
+	f.wantTaints("n9", taints.Unreachable)
+	f.wantTaints("n10", taints.Unreachable)
 	// All three come back at once: every taint goes at once.
 	f.renew("n1", "n2", "n3")
 	for _, n := range []string{"n1", "n2", "n3"} {

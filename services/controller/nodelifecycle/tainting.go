@@ -8,6 +8,7 @@ import (
 	gantryv1 "github.com/gantryio/gantry/gen/gantry/v1"
 	"github.com/gantryio/gantry/internal/apimeta"
 	"github.com/gantryio/gantry/internal/taints"
+	"github.com/gantryio/gantry/services/controller/ctrl"
 	"go.uber.org/zap"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
@@ -39,7 +40,9 @@ func lifecycleTaints(n *gantryv1.Node) []string {
 // syncTaints makes the node's lifecycle taints match its Ready status.
 // It reports whether it wrote (or must wait): the node's next event, or
 // the queue, brings it back. Removing or swapping a taint is never
-// limited; adding one needs the brake off and a token from the limiter.
+// limited; adding one needs the brake off and, when pods run on the node
+// (there is something to evict), a token from the limiter: tainting empty
+// nodes (new ones, not Ready yet) must not delay the next real eviction.
 func (c *Controller) syncTaints(ctx context.Context, n *gantryv1.Node, now time.Time) (bool, error) {
 	want, have := wantedTaint(n), lifecycleTaints(n)
 	if (want == "" && len(have) == 0) || (len(have) == 1 && have[0] == want) {
@@ -51,9 +54,11 @@ func (c *Controller) syncTaints(ctx context.Context, n *gantryv1.Node, now time.
 			c.queue.AddAfter(name, c.cfg.MonitorPeriod)
 			return true, nil
 		}
-		if ok, wait := c.limiter.take(now); !ok {
-			c.queue.AddAfter(name, wait)
-			return true, nil
+		if c.hasPods(name) {
+			if ok, wait := c.limiter.take(now); !ok {
+				c.queue.AddAfter(name, wait)
+				return true, nil
+			}
 		}
 	}
 	out := proto.Clone(n).(*gantryv1.Node)
@@ -79,4 +84,14 @@ func (c *Controller) syncTaints(ctx context.Context, n *gantryv1.Node, now time.
 	c.log.Info("node taints", zap.String("node", name), zap.String("ready", readyStatus(n)),
 		zap.Strings("removed", have), zap.String("added", want))
 	return true, nil
+}
+
+// hasPods reports whether any pod not being deleted is bound to node.
+func (c *Controller) hasPods(node string) bool {
+	for _, o := range ctrl.MustList(c.pods, indexNodeName, node) {
+		if o.GetPod().GetMetadata().GetDeletionTimestamp() == nil {
+			return true
+		}
+	}
+	return false
 }
