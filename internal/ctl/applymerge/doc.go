@@ -3,6 +3,8 @@
 // kubectl.kubernetes.io/last-applied-configuration annotation, as kubectl
 // does) and the live object. A field the manifest dropped since the last
 // apply is removed; a field nobody applied (an allocated clusterIP, a
-// replica count set by "scale" when the manifest has none) stays. Lists are
-// replaced whole, as JSON merge patch does.
+// replica count set by "scale" when the manifest has none) stays. Lists of
+// named elements (containers, env, ports) merge element by element, as
+// Kubernetes' strategic merge does, so defaults the server filled into a
+// container are not mistaken for changes; other lists are replaced whole.
 package applymerge

@@ -7,8 +7,6 @@ import (
 
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
-	jsonpatch "gopkg.in/evanphx/json-patch.v4"
-	"k8s.io/apimachinery/pkg/util/jsonmergepatch"
 
 	gantryv1 "github.com/gantryio/gantry/gen/gantry/v1"
 	"github.com/gantryio/gantry/internal/apimeta"
@@ -54,13 +52,9 @@ func Merge(live, desired *gantryv1.Object) (*gantryv1.Object, bool, error) {
 	if s := apimeta.Meta(live).GetAnnotations()[LastAppliedAnnotation]; s != "" {
 		original = []byte(s)
 	}
-	patch, err := jsonmergepatch.CreateThreeWayJSONMergePatch(original, modified, current)
+	patched, err := mergeJSON(original, modified, current)
 	if err != nil {
-		return nil, false, fmt.Errorf("compute the change: %w", err)
-	}
-	patched, err := jsonpatch.MergePatch(current, patch)
-	if err != nil {
-		return nil, false, fmt.Errorf("apply the change: %w", err)
+		return nil, false, err
 	}
 	merged := proto.Clone(live).(*gantryv1.Object)
 	inner := apimeta.Inner(merged)
@@ -89,4 +83,25 @@ func innerJSON(o *gantryv1.Object) ([]byte, error) {
 		return nil, err
 	}
 	return buf.Bytes(), nil
+}
+
+func mergeJSON(original, modified, current []byte) ([]byte, error) {
+	var o, m, c any
+	if len(original) > 0 {
+		// A hand-edited, unreadable annotation counts as never applied.
+		if err := json.Unmarshal(original, &o); err != nil {
+			o = nil
+		}
+	}
+	if err := json.Unmarshal(modified, &m); err != nil {
+		return nil, fmt.Errorf("decode the manifest: %w", err)
+	}
+	if err := json.Unmarshal(current, &c); err != nil {
+		return nil, fmt.Errorf("decode the live object: %w", err)
+	}
+	b, err := json.Marshal(threeWay(o, m, c))
+	if err != nil {
+		return nil, fmt.Errorf("encode the merged object: %w", err)
+	}
+	return b, nil
 }

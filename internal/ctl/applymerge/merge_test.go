@@ -99,3 +99,36 @@ func TestMergeKindMismatch(t *testing.T) {
 		t.Fatal("Merge of a ConfigMap over a Service succeeded, want an error")
 	}
 }
+
+func TestThreeWayNamedListsKeepServerDefaults(t *testing.T) {
+	original := map[string]any{"containers": []any{
+		map[string]any{"name": "a", "image": "x"},
+		map[string]any{"name": "gone", "image": "y"},
+	}}
+	modified := map[string]any{"containers": []any{
+		map[string]any{"name": "a", "image": "x2"},
+	}}
+	current := map[string]any{"containers": []any{
+		map[string]any{"name": "a", "image": "x", "terminationMessagePath": "/dev/termination-log"},
+		map[string]any{"name": "gone", "image": "y"},
+		map[string]any{"name": "injected", "image": "z"},
+	}}
+	got := threeWay(original, modified, current).(map[string]any)["containers"].([]any)
+	if len(got) != 2 {
+		t.Fatalf("containers = %v, want a (updated, default kept) and injected", got)
+	}
+	a := got[0].(map[string]any)
+	if a["image"] != "x2" || a["terminationMessagePath"] != "/dev/termination-log" {
+		t.Errorf("container a = %v, want image x2 with the server's default kept", a)
+	}
+	if got[1].(map[string]any)["name"] != "injected" {
+		t.Errorf("second container = %v, want the one someone else added", got[1])
+	}
+}
+
+func TestThreeWayUnkeyedListsReplaced(t *testing.T) {
+	got := threeWay(nil, map[string]any{"args": []any{"a"}}, map[string]any{"args": []any{"a", "b"}})
+	if l := got.(map[string]any)["args"].([]any); len(l) != 1 {
+		t.Fatalf("args = %v, want the manifest's list", l)
+	}
+}
