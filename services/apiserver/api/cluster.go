@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -221,6 +222,7 @@ func (s *Service) removeFromRaft(ctx context.Context, id string) error {
 		}
 		ids = append(ids, sv.ID)
 	}
+	sort.Strings(ids)
 	return fmt.Errorf("%w: %q (members: %s)", raftnode.ErrNoMember, id, strings.Join(ids, ", "))
 }
 
@@ -228,6 +230,11 @@ func (s *Service) removeFromRaft(ctx context.Context, id string) error {
 func (s *Service) TransferLeadership(ctx context.Context, req *gantryv1.TransferLeadershipRequest) (*gantryv1.TransferLeadershipResponse, error) {
 	var leader string
 	err := s.fwd.do(ctx, func(ctx context.Context) error {
+		if req.GetId() == s.raft.ID() {
+			// Already done: hashicorp/raft would refuse a transfer to itself.
+			leader = s.raft.ID()
+			return nil
+		}
 		if err := s.raft.TransferLeadership(ctx, req.GetId()); err != nil {
 			return err
 		}
@@ -278,8 +285,14 @@ func (s *Service) ReadIndex(ctx context.Context, _ *gantryv1.ReadIndexRequest) (
 // snapshotChunk is the size of one backup message.
 const snapshotChunk = 256 << 10
 
-// Snapshot streams a fresh snapshot of this master's state.
+// Snapshot streams a fresh snapshot of this master's state. It is taken
+// once this master has applied everything the leader had committed when
+// the call arrived, so a backup holds every write acknowledged before it
+// was asked for, whichever master serves it.
 func (s *Service) Snapshot(_ *gantryv1.SnapshotRequest, stream gantryv1.ClusterService_SnapshotServer) error {
+	if err := s.consistent(stream.Context(), gantryv1.Consistency_CONSISTENCY_LINEARIZABLE, ""); err != nil {
+		return toStatus(err)
+	}
 	index, term, rc, err := s.raft.Snapshot()
 	if err != nil {
 		return toStatus(err)
