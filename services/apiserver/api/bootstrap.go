@@ -54,14 +54,8 @@ func (s *Service) bootstrapOnce(ctx context.Context, self *storagev1.MemberInfo)
 // asking the leader (through any master) to add it. It retries until it
 // succeeds or ctx ends.
 func (s *Service) Register(ctx context.Context, self *storagev1.MemberInfo) {
-	req := &gantryv1.AddMemberRequest{Id: self.GetId(), RaftAddress: self.GetRaftAddress(), ApiAddress: self.GetApiAddress()}
 	for ctx.Err() == nil {
-		if cur, ok := s.st.Member(self.GetId()); ok && cur.GetApiAddress() == self.GetApiAddress() && cur.GetRaftAddress() == self.GetRaftAddress() {
-			return
-		}
-		cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-		_, err := s.AddMember(cctx, req)
-		cancel()
+		err := s.registerOnce(ctx, self)
 		if err == nil {
 			return
 		}
@@ -71,4 +65,30 @@ func (s *Service) Register(ctx context.Context, self *storagev1.MemberInfo) {
 		case <-time.After(300 * time.Millisecond):
 		}
 	}
+}
+
+func (s *Service) registerOnce(ctx context.Context, self *storagev1.MemberInfo) error {
+	// A new master's store is empty until the leader's log reaches it, so
+	// read what the cluster has recorded first: a master an operator added
+	// (as a nonvoter, say) must be neither added again nor promoted.
+	if err := s.consistent(ctx, gantryv1.Consistency_CONSISTENCY_LINEARIZABLE, ""); err != nil {
+		return err
+	}
+	if cur, ok := s.st.Member(self.GetId()); ok && cur.GetApiAddress() == self.GetApiAddress() && cur.GetRaftAddress() == self.GetRaftAddress() {
+		return nil
+	}
+	req := &gantryv1.AddMemberRequest{Id: self.GetId(), RaftAddress: self.GetRaftAddress(), ApiAddress: self.GetApiAddress()}
+	servers, err := s.raft.Servers()
+	if err != nil {
+		return err
+	}
+	for _, sv := range servers {
+		if sv.ID == self.GetId() && !sv.Voter {
+			req.Nonvoter = true
+		}
+	}
+	cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	_, err = s.AddMember(cctx, req)
+	return err
 }
