@@ -15,6 +15,7 @@ import (
 	"github.com/gantryio/gantry/internal/taints"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/proto"
 )
 
 // Short node-failure timings, as `gantry up --node-monitor-grace 4s
@@ -29,8 +30,8 @@ const (
 // The node goes Unknown and is tainted unreachable, its pods are evicted
 // after their 4 s toleration and replaced on the other nodes: 6 Ready
 // again. Then SIGCONT: the returning agent stops the pods that were
-// evicted from it — never two copies — and exactly 6 container
-// processes run at the end.
+// evicted from it (also one force-deleted meanwhile, of which the API
+// keeps nothing) and exactly 6 container processes run at the end.
 //
 // With GANTRY_E2E_NODE_FAILURE_DEFAULTS=1 it runs with the default
 // timings instead (40 s grace, 300 s toleration: about six minutes), to
@@ -88,6 +89,18 @@ func TestNodeFailureHeals(t *testing.T) {
 	if got := len(w.serverProcs()); got != 6+len(onVictim) {
 		t.Errorf("%d pods have container processes while %s is stopped, want %d", got, victim, 6+len(onVictim))
 	}
+
+	// One of the evicted pods is force-deleted meanwhile (grace 0: gone
+	// from the API at once), as an operator cleaning up would: the agent
+	// must stop it too, though no pod object is left to tell it.
+	ctx, cancel := w.ctx()
+	_, err := w.cl.Delete(ctx, &gantryv1.DeleteRequest{Kind: apimeta.KindPod, Namespace: "default", Name: onVictim[0],
+		GracePeriodSeconds: proto.Int64(0)})
+	cancel()
+	if err != nil {
+		t.Fatalf("force-delete %s: %v", onVictim[0], err)
+	}
+	w.waitPodsGone(10*time.Second, onVictim[:1])
 
 	// SIGCONT: the agent learns its pods were evicted and stops them.
 	returned := time.Now()
