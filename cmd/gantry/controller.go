@@ -19,7 +19,7 @@ func controllerCmd() *cobra.Command {
 	var servers, controllers, gcKinds string
 	cmd := &cobra.Command{
 		Use:   "controller",
-		Short: "Run the controller manager: ReplicaSet, Deployment, garbage collector, node IPAM, node lifecycle (one active replica, elected through a Lease)",
+		Short: "Run the controller manager: ReplicaSet, Deployment, garbage collector, node IPAM, node lifecycle, endpoint slices (one active replica, elected through a Lease)",
 		Example: `  gantry controller --servers 127.0.0.1:7001,127.0.0.1:7002,127.0.0.1:7003
   grpcurl -plaintext 127.0.0.1:7401 gantry.v1.ControllerService/Status
   curl -s 127.0.0.1:7411/metrics | grep gantry_controller_`,
@@ -70,6 +70,11 @@ func controllerCmd() *cobra.Command {
 	f.StringVar(&gcKinds, "gc-kinds", "", "kinds the garbage collector watches, comma separated (default: every kind but Event)")
 	f.StringVar(&cfg.NodeIPAM.ClusterCIDR, "cluster-cidr", cfg.NodeIPAM.ClusterCIDR, "CIDR the node pod CIDRs are allocated from")
 	f.IntVar(&cfg.NodeIPAM.NodeMaskSize, "node-cidr-mask-size", cfg.NodeIPAM.NodeMaskSize, "prefix length of each node's pod CIDR")
+	es := &cfg.EndpointSlice
+	f.IntVar(&es.Workers, "concurrent-service-endpoint-syncs", es.Workers, "Services whose endpoint slices are synced at once")
+	f.IntVar(&es.MaxEndpointsPerSlice, "max-endpoints-per-slice", es.MaxEndpointsPerSlice, "most endpoints in one EndpointSlice (1-1000)")
+	f.DurationVar(&es.BatchPeriod, "endpoint-updates-batch-period", es.BatchPeriod,
+		"how long a pod change waits before its Services' slices are synced, so that a burst of changes is written once (0: at once)")
 	nl := &cfg.NodeLifecycle
 	f.DurationVar(&nl.GracePeriod, "node-monitor-grace-period", nl.GracePeriod,
 		"how long a node's lease may go unrenewed before the node is Unknown and tainted node.gantry.io/unreachable:NoExecute")

@@ -7,6 +7,7 @@ import (
 	"github.com/gantryio/gantry/internal/informer"
 	"github.com/gantryio/gantry/services/controller/ctrl"
 	"github.com/gantryio/gantry/services/controller/deployment"
+	"github.com/gantryio/gantry/services/controller/endpointslice"
 	"github.com/gantryio/gantry/services/controller/gc"
 	"github.com/gantryio/gantry/services/controller/nodeipam"
 	"github.com/gantryio/gantry/services/controller/nodelifecycle"
@@ -46,6 +47,7 @@ func (m *Manager) build() error {
 	builders := map[string]func() (Controller, error){
 		ReplicaSet: m.buildReplicaSet, Deployment: m.buildDeployment,
 		GarbageCollector: m.buildGC, NodeIPAM: m.buildNodeIPAM, NodeLifecycle: m.buildNodeLifecycle,
+		EndpointSlice: m.buildEndpointSlice,
 	}
 	for _, name := range AllControllers {
 		if !m.cfg.enabled(name) {
@@ -102,4 +104,12 @@ func (m *Manager) buildNodeLifecycle() (Controller, error) {
 		return nil, err
 	}
 	return nodelifecycle.New(m.cfg.NodeLifecycle, nodelifecycle.Deps{Client: m.api, Nodes: cs[0], Leases: cs[1], Pods: cs[2], Clock: m.clock}, m.log)
+}
+
+func (m *Manager) buildEndpointSlice() (Controller, error) {
+	cs, err := m.caches(apimeta.KindService, apimeta.KindPod, apimeta.KindEndpointSlice)
+	if err != nil {
+		return nil, err
+	}
+	return endpointslice.New(m.cfg.EndpointSlice, endpointslice.Deps{Client: m.api, Services: cs[0], Pods: cs[1], Slices: cs[2], Clock: m.clock}, m.log)
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/gantryio/gantry/internal/workqueue"
 	"github.com/gantryio/gantry/services/controller/ctrl"
 	"github.com/gantryio/gantry/services/controller/deployment"
+	"github.com/gantryio/gantry/services/controller/endpointslice"
 	"github.com/gantryio/gantry/services/controller/gc"
 	"github.com/gantryio/gantry/services/controller/nodeipam"
 	"github.com/gantryio/gantry/services/controller/nodelifecycle"
@@ -25,10 +26,11 @@ const (
 	GarbageCollector = gc.Name
 	NodeIPAM         = nodeipam.Name
 	NodeLifecycle    = nodelifecycle.Name
+	EndpointSlice    = endpointslice.Name
 )
 
 // AllControllers lists every controller, in start order.
-var AllControllers = []string{ReplicaSet, Deployment, GarbageCollector, NodeIPAM, NodeLifecycle}
+var AllControllers = []string{ReplicaSet, Deployment, GarbageCollector, NodeIPAM, NodeLifecycle, EndpointSlice}
 
 // Config configures a controller-manager replica.
 type Config struct {
@@ -48,6 +50,8 @@ type Config struct {
 	NodeIPAM nodeipam.Config
 	// NodeLifecycle tunes node health and taint-based eviction.
 	NodeLifecycle nodelifecycle.Config
+	// EndpointSlice tunes the Services' endpoint slices.
+	EndpointSlice endpointslice.Config
 	// InformerPageSize is the list page size of every informer.
 	InformerPageSize int64
 }
@@ -61,7 +65,7 @@ func DefaultConfig() Config {
 		Controllers: slices.Clone(AllControllers),
 		ReplicaSet:  replicaset.DefaultConfig(), Deployment: deployment.DefaultConfig(),
 		GC: gc.DefaultConfig(), GCKinds: gc.DefaultKinds(), NodeIPAM: nodeipam.DefaultConfig(),
-		NodeLifecycle:    nodelifecycle.DefaultConfig(),
+		NodeLifecycle: nodelifecycle.DefaultConfig(), EndpointSlice: endpointslice.DefaultConfig(),
 		InformerPageSize: informer.DefaultConfig().PageSize,
 	}
 }

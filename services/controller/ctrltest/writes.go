@@ -173,6 +173,9 @@ func (w *World) deleteLocked(req *gantryv1.DeleteRequest) (*gantryv1.Object, err
 	if uid := req.GetPreconditions().GetUid(); uid != "" && uid != om.GetUid() {
 		return nil, status.Errorf(codes.FailedPrecondition, "%s %s: uid %s is not %s", kind, key, uid, om.GetUid())
 	}
+	if rv := req.GetPreconditions().GetResourceVersion(); rv != "" && rv != om.GetResourceVersion() {
+		return nil, status.Errorf(codes.Aborted, "%s %s: resource_version %s is not %s", kind, key, rv, om.GetResourceVersion())
+	}
 	o := proto.Clone(old).(*gantryv1.Object)
 	m := apimeta.Meta(o)
 	if f := propagation[req.GetPropagationPolicy()]; f != "" && m.DeletionTimestamp == nil && !hasString(m.Finalizers, f) {
