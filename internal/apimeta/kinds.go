@@ -20,6 +20,7 @@ const (
 	KindSecret        = "Secret"
 	KindLease         = "Lease"
 	KindEvent         = "Event"
+	KindIngress       = "Ingress"
 )
 
 // Info describes one kind.
@@ -59,6 +60,7 @@ func init() {
 		{KindSecret, "v1", true},
 		{KindLease, "coordination.k8s.io/v1", true},
 		{KindEvent, "v1", true},
+		{KindIngress, "networking.k8s.io/v1", true},
 	}
 	for _, k := range kinds {
 		var fd protoreflect.FieldDescriptor

@@ -143,6 +143,8 @@ func unwrap(o *gantryv1.Object) (kind string, meta *gantryv1.ObjectMeta) {
 		return apimeta.KindLease, k.Lease.GetMetadata()
 	case *gantryv1.Object_Event:
 		return apimeta.KindEvent, k.Event.GetMetadata()
+	case *gantryv1.Object_Ingress:
+		return apimeta.KindIngress, k.Ingress.GetMetadata()
 	}
 	return "", nil
 }

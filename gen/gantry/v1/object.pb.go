@@ -37,6 +37,7 @@ type Object struct {
 	//	*Object_Secret
 	//	*Object_Lease
 	//	*Object_Event
+	//	*Object_Ingress
 	Kind          isObject_Kind `protobuf_oneof:"kind"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -178,6 +179,15 @@ func (x *Object) GetEvent() *Event {
 	return nil
 }
 
+func (x *Object) GetIngress() *Ingress {
+	if x != nil {
+		if x, ok := x.Kind.(*Object_Ingress); ok {
+			return x.Ingress
+		}
+	}
+	return nil
+}
+
 type isObject_Kind interface {
 	isObject_Kind()
 }
@@ -226,6 +236,10 @@ type Object_Event struct {
 	Event *Event `protobuf:"bytes,11,opt,name=event,proto3,oneof"`
 }
 
+type Object_Ingress struct {
+	Ingress *Ingress `protobuf:"bytes,12,opt,name=ingress,proto3,oneof"`
+}
+
 func (*Object_Namespace) isObject_Kind() {}
 
 func (*Object_Node) isObject_Kind() {}
@@ -248,11 +262,13 @@ func (*Object_Lease) isObject_Kind() {}
 
 func (*Object_Event) isObject_Kind() {}
 
+func (*Object_Ingress) isObject_Kind() {}
+
 var File_gantry_v1_object_proto protoreflect.FileDescriptor
 
 const file_gantry_v1_object_proto_rawDesc = "" +
 	"\n" +
-	"\x16gantry/v1/object.proto\x12\tgantry.v1\x1a\x1fgantry/v1/cluster_objects.proto\x1a\x1fgantry/v1/network_objects.proto\x1a\x13gantry/v1/pod.proto\x1a\x19gantry/v1/workloads.proto\"\xaf\x04\n" +
+	"\x16gantry/v1/object.proto\x12\tgantry.v1\x1a\x1fgantry/v1/cluster_objects.proto\x1a\x17gantry/v1/ingress.proto\x1a\x1fgantry/v1/network_objects.proto\x1a\x13gantry/v1/pod.proto\x1a\x19gantry/v1/workloads.proto\"\xdf\x04\n" +
 	"\x06Object\x124\n" +
 	"\tnamespace\x18\x01 \x01(\v2\x14.gantry.v1.NamespaceH\x00R\tnamespace\x12%\n" +
 	"\x04node\x18\x02 \x01(\v2\x0f.gantry.v1.NodeH\x00R\x04node\x12\"\n" +
@@ -269,7 +285,8 @@ const file_gantry_v1_object_proto_rawDesc = "" +
 	"\x06secret\x18\t \x01(\v2\x11.gantry.v1.SecretH\x00R\x06secret\x12(\n" +
 	"\x05lease\x18\n" +
 	" \x01(\v2\x10.gantry.v1.LeaseH\x00R\x05lease\x12(\n" +
-	"\x05event\x18\v \x01(\v2\x10.gantry.v1.EventH\x00R\x05eventB\x06\n" +
+	"\x05event\x18\v \x01(\v2\x10.gantry.v1.EventH\x00R\x05event\x12.\n" +
+	"\aingress\x18\f \x01(\v2\x12.gantry.v1.IngressH\x00R\aingressB\x06\n" +
 	"\x04kindB3Z1github.com/gantryio/gantry/gen/gantry/v1;gantryv1b\x06proto3"
 
 var (
@@ -298,6 +315,7 @@ var file_gantry_v1_object_proto_goTypes = []any{
 	(*Secret)(nil),        // 9: gantry.v1.Secret
 	(*Lease)(nil),         // 10: gantry.v1.Lease
 	(*Event)(nil),         // 11: gantry.v1.Event
+	(*Ingress)(nil),       // 12: gantry.v1.Ingress
 }
 var file_gantry_v1_object_proto_depIdxs = []int32{
 	1,  // 0: gantry.v1.Object.namespace:type_name -> gantry.v1.Namespace
@@ -311,11 +329,12 @@ var file_gantry_v1_object_proto_depIdxs = []int32{
 	9,  // 8: gantry.v1.Object.secret:type_name -> gantry.v1.Secret
 	10, // 9: gantry.v1.Object.lease:type_name -> gantry.v1.Lease
 	11, // 10: gantry.v1.Object.event:type_name -> gantry.v1.Event
-	11, // [11:11] is the sub-list for method output_type
-	11, // [11:11] is the sub-list for method input_type
-	11, // [11:11] is the sub-list for extension type_name
-	11, // [11:11] is the sub-list for extension extendee
-	0,  // [0:11] is the sub-list for field type_name
+	12, // 11: gantry.v1.Object.ingress:type_name -> gantry.v1.Ingress
+	12, // [12:12] is the sub-list for method output_type
+	12, // [12:12] is the sub-list for method input_type
+	12, // [12:12] is the sub-list for extension type_name
+	12, // [12:12] is the sub-list for extension extendee
+	0,  // [0:12] is the sub-list for field type_name
 }
 
 func init() { file_gantry_v1_object_proto_init() }
@@ -324,6 +343,7 @@ func file_gantry_v1_object_proto_init() {
 		return
 	}
 	file_gantry_v1_cluster_objects_proto_init()
+	file_gantry_v1_ingress_proto_init()
 	file_gantry_v1_network_objects_proto_init()
 	file_gantry_v1_pod_proto_init()
 	file_gantry_v1_workloads_proto_init()
@@ -339,6 +359,7 @@ func file_gantry_v1_object_proto_init() {
 		(*Object_Secret)(nil),
 		(*Object_Lease)(nil),
 		(*Object_Event)(nil),
+		(*Object_Ingress)(nil),
 	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{

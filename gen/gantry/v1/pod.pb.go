@@ -103,8 +103,12 @@ type PodSpec struct {
 	Subdomain                     string `protobuf:"bytes,10,opt,name=subdomain,proto3" json:"subdomain,omitempty"`
 	ActiveDeadlineSeconds         *int64 `protobuf:"varint,11,opt,name=active_deadline_seconds,json=activeDeadlineSeconds,proto3,oneof" json:"active_deadline_seconds,omitempty"`
 	Priority                      int32  `protobuf:"varint,12,opt,name=priority,proto3" json:"priority,omitempty"`
-	unknownFields                 protoimpl.UnknownFields
-	sizeCache                     protoimpl.SizeCache
+	// EnableServiceLinks gives containers the environment variables of the
+	// services in the pod's namespace (NAME_SERVICE_HOST, ...), as the
+	// kubelet does. Unset means true.
+	EnableServiceLinks *bool `protobuf:"varint,13,opt,name=enable_service_links,json=enableServiceLinks,proto3,oneof" json:"enable_service_links,omitempty"`
+	unknownFields      protoimpl.UnknownFields
+	sizeCache          protoimpl.SizeCache
 }
 
 func (x *PodSpec) Reset() {
@@ -219,6 +223,13 @@ func (x *PodSpec) GetPriority() int32 {
 		return x.Priority
 	}
 	return 0
+}
+
+func (x *PodSpec) GetEnableServiceLinks() bool {
+	if x != nil && x.EnableServiceLinks != nil {
+		return *x.EnableServiceLinks
+	}
+	return false
 }
 
 // Container is one process (group) of a pod.
@@ -1850,7 +1861,7 @@ const file_gantry_v1_pod_proto_rawDesc = "" +
 	"\x03Pod\x121\n" +
 	"\bmetadata\x18\x01 \x01(\v2\x15.gantry.v1.ObjectMetaR\bmetadata\x12&\n" +
 	"\x04spec\x18\x02 \x01(\v2\x12.gantry.v1.PodSpecR\x04spec\x12,\n" +
-	"\x06status\x18\x03 \x01(\v2\x14.gantry.v1.PodStatusR\x06status\"\xb4\x05\n" +
+	"\x06status\x18\x03 \x01(\v2\x14.gantry.v1.PodStatusR\x06status\"\x84\x06\n" +
 	"\aPodSpec\x124\n" +
 	"\n" +
 	"containers\x18\x01 \x03(\v2\x14.gantry.v1.ContainerR\n" +
@@ -1866,12 +1877,14 @@ const file_gantry_v1_pod_proto_rawDesc = "" +
 	"\tsubdomain\x18\n" +
 	" \x01(\tR\tsubdomain\x12;\n" +
 	"\x17active_deadline_seconds\x18\v \x01(\x03H\x01R\x15activeDeadlineSeconds\x88\x01\x01\x12\x1a\n" +
-	"\bpriority\x18\f \x01(\x05R\bpriority\x1a?\n" +
+	"\bpriority\x18\f \x01(\x05R\bpriority\x125\n" +
+	"\x14enable_service_links\x18\r \x01(\bH\x02R\x12enableServiceLinks\x88\x01\x01\x1a?\n" +
 	"\x11NodeSelectorEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01B#\n" +
 	"!_termination_grace_period_secondsB\x1a\n" +
-	"\x18_active_deadline_seconds\"\xef\x03\n" +
+	"\x18_active_deadline_secondsB\x17\n" +
+	"\x15_enable_service_links\"\xef\x03\n" +
 	"\tContainer\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x14\n" +
 	"\x05image\x18\x02 \x01(\tR\x05image\x12\x18\n" +

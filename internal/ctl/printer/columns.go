@@ -46,6 +46,10 @@ var tables = map[string]columns{
 		headers: []string{"NAME", "ADDRESSTYPE", "PORTS", "ENDPOINTS", "AGE"},
 		row:     endpointSliceRow,
 	},
+	apimeta.KindIngress: {
+		headers: []string{"NAME", "CLASS", "HOSTS", "ADDRESS", "PORTS", "AGE"},
+		row:     ingressRow,
+	},
 	apimeta.KindConfigMap: {
 		headers: []string{"NAME", "DATA", "AGE"},
 		row:     configMapRow,

@@ -13,7 +13,7 @@ func seedObjects() []*gantryv1.Object {
 	objs := []*gantryv1.Object{
 		apimeta.Wrap(validPod()), apimeta.Wrap(boundPod()), apimeta.Wrap(validReplicaSet()),
 		apimeta.Wrap(validDeployment()), apimeta.Wrap(validService()), apimeta.Wrap(validEndpointSlice()),
-		apimeta.Wrap(validNode()), apimeta.Wrap(validEvent()),
+		apimeta.Wrap(validNode()), apimeta.Wrap(validEvent()), apimeta.Wrap(validIngress()),
 		apimeta.Wrap(&gantryv1.ConfigMap{Metadata: meta("c"), Data: map[string]string{"a": "b"}, Immutable: proto.Bool(true)}),
 		apimeta.Wrap(&gantryv1.Secret{Metadata: meta("s"), StringData: map[string]string{"a": "b"}}),
 		apimeta.Wrap(&gantryv1.Lease{Metadata: meta("l"), Spec: &gantryv1.LeaseSpec{LeaseDurationSeconds: 10}}),

@@ -47,6 +47,8 @@ func validateBody(o *gantryv1.Object) field.ErrorList {
 		return validateLease(k.Lease)
 	case *gantryv1.Object_Event:
 		return validateEvent(k.Event)
+	case *gantryv1.Object_Ingress:
+		return validateIngress(k.Ingress)
 	}
 	return nil
 }

@@ -167,8 +167,12 @@ type Op struct {
 	// AddFinalizers are added, with the deletion mark, by a delete
 	// ("orphan" or "foregroundDeletion" for the garbage collector).
 	AddFinalizers []string `protobuf:"bytes,12,rep,name=add_finalizers,json=addFinalizers,proto3" json:"add_finalizers,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	// ServiceNetwork is the leader's service address ranges, stamped on the
+	// creates and updates of Services: Apply allocates cluster IPs and node
+	// ports from them, so every master makes the same choice.
+	ServiceNetwork *ServiceNetwork `protobuf:"bytes,13,opt,name=service_network,json=serviceNetwork,proto3" json:"service_network,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
 }
 
 func (x *Op) Reset() {
@@ -285,6 +289,76 @@ func (x *Op) GetAddFinalizers() []string {
 	return nil
 }
 
+func (x *Op) GetServiceNetwork() *ServiceNetwork {
+	if x != nil {
+		return x.ServiceNetwork
+	}
+	return nil
+}
+
+// ServiceNetwork is where Services get their addresses from.
+type ServiceNetwork struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// ClusterIpRange is an IPv4 CIDR, such as 10.96.0.0/16.
+	ClusterIpRange string `protobuf:"bytes,1,opt,name=cluster_ip_range,json=clusterIpRange,proto3" json:"cluster_ip_range,omitempty"`
+	// NodePortFirst and NodePortLast bound the node port range, inclusive.
+	NodePortFirst int32 `protobuf:"varint,2,opt,name=node_port_first,json=nodePortFirst,proto3" json:"node_port_first,omitempty"`
+	NodePortLast  int32 `protobuf:"varint,3,opt,name=node_port_last,json=nodePortLast,proto3" json:"node_port_last,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ServiceNetwork) Reset() {
+	*x = ServiceNetwork{}
+	mi := &file_gantry_storage_v1_command_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ServiceNetwork) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ServiceNetwork) ProtoMessage() {}
+
+func (x *ServiceNetwork) ProtoReflect() protoreflect.Message {
+	mi := &file_gantry_storage_v1_command_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ServiceNetwork.ProtoReflect.Descriptor instead.
+func (*ServiceNetwork) Descriptor() ([]byte, []int) {
+	return file_gantry_storage_v1_command_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *ServiceNetwork) GetClusterIpRange() string {
+	if x != nil {
+		return x.ClusterIpRange
+	}
+	return ""
+}
+
+func (x *ServiceNetwork) GetNodePortFirst() int32 {
+	if x != nil {
+		return x.NodePortFirst
+	}
+	return 0
+}
+
+func (x *ServiceNetwork) GetNodePortLast() int32 {
+	if x != nil {
+		return x.NodePortLast
+	}
+	return 0
+}
+
 // MemberInfo is what the store keeps about a master.
 type MemberInfo struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -297,7 +371,7 @@ type MemberInfo struct {
 
 func (x *MemberInfo) Reset() {
 	*x = MemberInfo{}
-	mi := &file_gantry_storage_v1_command_proto_msgTypes[2]
+	mi := &file_gantry_storage_v1_command_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -309,7 +383,7 @@ func (x *MemberInfo) String() string {
 func (*MemberInfo) ProtoMessage() {}
 
 func (x *MemberInfo) ProtoReflect() protoreflect.Message {
-	mi := &file_gantry_storage_v1_command_proto_msgTypes[2]
+	mi := &file_gantry_storage_v1_command_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -322,7 +396,7 @@ func (x *MemberInfo) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MemberInfo.ProtoReflect.Descriptor instead.
 func (*MemberInfo) Descriptor() ([]byte, []int) {
-	return file_gantry_storage_v1_command_proto_rawDescGZIP(), []int{2}
+	return file_gantry_storage_v1_command_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *MemberInfo) GetId() string {
@@ -359,7 +433,7 @@ type SnapshotHeader struct {
 
 func (x *SnapshotHeader) Reset() {
 	*x = SnapshotHeader{}
-	mi := &file_gantry_storage_v1_command_proto_msgTypes[3]
+	mi := &file_gantry_storage_v1_command_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -371,7 +445,7 @@ func (x *SnapshotHeader) String() string {
 func (*SnapshotHeader) ProtoMessage() {}
 
 func (x *SnapshotHeader) ProtoReflect() protoreflect.Message {
-	mi := &file_gantry_storage_v1_command_proto_msgTypes[3]
+	mi := &file_gantry_storage_v1_command_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -384,7 +458,7 @@ func (x *SnapshotHeader) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SnapshotHeader.ProtoReflect.Descriptor instead.
 func (*SnapshotHeader) Descriptor() ([]byte, []int) {
-	return file_gantry_storage_v1_command_proto_rawDescGZIP(), []int{3}
+	return file_gantry_storage_v1_command_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *SnapshotHeader) GetFormatVersion() uint32 {
@@ -422,7 +496,7 @@ const file_gantry_storage_v1_command_proto_rawDesc = "" +
 	"\x1fgantry/storage/v1/command.proto\x12\x11gantry.storage.v1\x1a\x16gantry/v1/object.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"L\n" +
 	"\aCommand\x12\x18\n" +
 	"\aversion\x18\x01 \x01(\rR\aversion\x12'\n" +
-	"\x03ops\x18\x02 \x03(\v2\x15.gantry.storage.v1.OpR\x03ops\"\xf4\x03\n" +
+	"\x03ops\x18\x02 \x03(\v2\x15.gantry.storage.v1.OpR\x03ops\"\xc0\x04\n" +
 	"\x02Op\x12-\n" +
 	"\x04type\x18\x01 \x01(\x0e2\x19.gantry.storage.v1.OpTypeR\x04type\x12)\n" +
 	"\x06object\x18\x02 \x01(\v2\x11.gantry.v1.ObjectR\x06object\x12\x12\n" +
@@ -437,8 +511,13 @@ const file_gantry_storage_v1_command_proto_rawDesc = "" +
 	"\x14grace_period_seconds\x18\n" +
 	" \x01(\x03H\x00R\x12gracePeriodSeconds\x88\x01\x01\x12\x1b\n" +
 	"\tnode_name\x18\v \x01(\tR\bnodeName\x12%\n" +
-	"\x0eadd_finalizers\x18\f \x03(\tR\raddFinalizersB\x17\n" +
-	"\x15_grace_period_seconds\"`\n" +
+	"\x0eadd_finalizers\x18\f \x03(\tR\raddFinalizers\x12J\n" +
+	"\x0fservice_network\x18\r \x01(\v2!.gantry.storage.v1.ServiceNetworkR\x0eserviceNetworkB\x17\n" +
+	"\x15_grace_period_seconds\"\x88\x01\n" +
+	"\x0eServiceNetwork\x12(\n" +
+	"\x10cluster_ip_range\x18\x01 \x01(\tR\x0eclusterIpRange\x12&\n" +
+	"\x0fnode_port_first\x18\x02 \x01(\x05R\rnodePortFirst\x12$\n" +
+	"\x0enode_port_last\x18\x03 \x01(\x05R\fnodePortLast\"`\n" +
 	"\n" +
 	"MemberInfo\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12!\n" +
@@ -472,28 +551,30 @@ func file_gantry_storage_v1_command_proto_rawDescGZIP() []byte {
 }
 
 var file_gantry_storage_v1_command_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_gantry_storage_v1_command_proto_msgTypes = make([]protoimpl.MessageInfo, 4)
+var file_gantry_storage_v1_command_proto_msgTypes = make([]protoimpl.MessageInfo, 5)
 var file_gantry_storage_v1_command_proto_goTypes = []any{
 	(OpType)(0),                   // 0: gantry.storage.v1.OpType
 	(*Command)(nil),               // 1: gantry.storage.v1.Command
 	(*Op)(nil),                    // 2: gantry.storage.v1.Op
-	(*MemberInfo)(nil),            // 3: gantry.storage.v1.MemberInfo
-	(*SnapshotHeader)(nil),        // 4: gantry.storage.v1.SnapshotHeader
-	(*v1.Object)(nil),             // 5: gantry.v1.Object
-	(*timestamppb.Timestamp)(nil), // 6: google.protobuf.Timestamp
+	(*ServiceNetwork)(nil),        // 3: gantry.storage.v1.ServiceNetwork
+	(*MemberInfo)(nil),            // 4: gantry.storage.v1.MemberInfo
+	(*SnapshotHeader)(nil),        // 5: gantry.storage.v1.SnapshotHeader
+	(*v1.Object)(nil),             // 6: gantry.v1.Object
+	(*timestamppb.Timestamp)(nil), // 7: google.protobuf.Timestamp
 }
 var file_gantry_storage_v1_command_proto_depIdxs = []int32{
 	2, // 0: gantry.storage.v1.Command.ops:type_name -> gantry.storage.v1.Op
 	0, // 1: gantry.storage.v1.Op.type:type_name -> gantry.storage.v1.OpType
-	5, // 2: gantry.storage.v1.Op.object:type_name -> gantry.v1.Object
-	6, // 3: gantry.storage.v1.Op.now:type_name -> google.protobuf.Timestamp
-	3, // 4: gantry.storage.v1.Op.member:type_name -> gantry.storage.v1.MemberInfo
-	3, // 5: gantry.storage.v1.SnapshotHeader.members:type_name -> gantry.storage.v1.MemberInfo
-	6, // [6:6] is the sub-list for method output_type
-	6, // [6:6] is the sub-list for method input_type
-	6, // [6:6] is the sub-list for extension type_name
-	6, // [6:6] is the sub-list for extension extendee
-	0, // [0:6] is the sub-list for field type_name
+	6, // 2: gantry.storage.v1.Op.object:type_name -> gantry.v1.Object
+	7, // 3: gantry.storage.v1.Op.now:type_name -> google.protobuf.Timestamp
+	4, // 4: gantry.storage.v1.Op.member:type_name -> gantry.storage.v1.MemberInfo
+	3, // 5: gantry.storage.v1.Op.service_network:type_name -> gantry.storage.v1.ServiceNetwork
+	4, // 6: gantry.storage.v1.SnapshotHeader.members:type_name -> gantry.storage.v1.MemberInfo
+	7, // [7:7] is the sub-list for method output_type
+	7, // [7:7] is the sub-list for method input_type
+	7, // [7:7] is the sub-list for extension type_name
+	7, // [7:7] is the sub-list for extension extendee
+	0, // [0:7] is the sub-list for field type_name
 }
 
 func init() { file_gantry_storage_v1_command_proto_init() }
@@ -508,7 +589,7 @@ func file_gantry_storage_v1_command_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_gantry_storage_v1_command_proto_rawDesc), len(file_gantry_storage_v1_command_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   4,
+			NumMessages:   5,
 			NumExtensions: 0,
 			NumServices:   0,
 		},
