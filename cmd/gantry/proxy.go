@@ -1,0 +1,62 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/gantryio/gantry/internal/client"
+	"github.com/gantryio/gantry/services/proxy"
+	"github.com/spf13/cobra"
+)
+
+func init() { register(proxyCmd) }
+
+func proxyCmd() *cobra.Command {
+	cfg := proxy.DefaultConfig()
+	var servers string
+	cmd := &cobra.Command{
+		Use:   "proxy",
+		Short: "Run a node's service proxy: route service addresses to ready endpoints (userspace relays or nftables)",
+		Example: `  gantry proxy --servers 127.0.0.1:7001,127.0.0.1:7002,127.0.0.1:7003 --node n1 --mode userspace
+  grpcurl -plaintext 127.0.0.1:10249 gantry.v1.ProxyService/Status
+  grpcurl -plaintext -d '{"namespace":"default","name":"web"}' 127.0.0.1:10249 gantry.v1.ProxyService/Routes`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ccfg, err := schedulerClientConfig(servers)
+			if err != nil {
+				return err
+			}
+			log, err := newLogger(cmd)
+			if err != nil {
+				return err
+			}
+			defer func() { _ = log.Sync() }()
+			c, err := client.New(ccfg, log)
+			if err != nil {
+				return err
+			}
+			defer func() { _ = c.Close() }()
+			p, err := proxy.New(cfg, proxy.Deps{Client: c}, log)
+			if err != nil {
+				return err
+			}
+			return p.Run(cmd.Context())
+		},
+	}
+	f := cmd.Flags()
+	u := &cfg.Userspace
+	f.StringVar(&servers, "servers", "", "apiserver gRPC addresses, comma separated (default: the client config file's)")
+	f.StringVar(&cfg.NodeName, "node", "", "name of the node this proxy serves (required)")
+	f.StringVar(&cfg.Mode, "mode", cfg.Mode, fmt.Sprintf("dataplane: %s, or auto (the first of them that can run here)", strings.Join(proxy.Modes(), ", ")))
+	f.StringVar(&cfg.Listen, "listen", cfg.Listen, "gRPC address of the ProxyService")
+	f.StringVar(&cfg.HTTPListen, "http-listen", cfg.HTTPListen, "HTTP address for /healthz and /metrics (empty: off)")
+	f.DurationVar(&cfg.MinSyncPeriod, "min-sync-period", cfg.MinSyncPeriod, "least time between two syncs of the dataplane; changes meanwhile are coalesced")
+	f.StringVar(&u.Address, "userspace-address", u.Address, "userspace mode: the local IP that serves every service port")
+	f.StringVar(&u.NodePortAddress, "nodeport-address", u.NodePortAddress, "userspace mode: the IP that serves node ports (empty: none)")
+	f.IntVar(&u.MaxConns, "max-conns", u.MaxConns, "userspace mode: most TCP connections relayed at once")
+	f.DurationVar(&u.DialTimeout, "dial-timeout", u.DialTimeout, "userspace mode: timeout of one dial to an endpoint")
+	f.IntVar(&u.MaxUDPSessions, "max-udp-sessions", u.MaxUDPSessions, "userspace mode: most UDP sessions at once")
+	f.DurationVar(&u.UDPIdleTimeout, "udp-idle-timeout", u.UDPIdleTimeout, "userspace mode: a UDP session without traffic for this long ends")
+	_ = cmd.MarkFlagRequired("node")
+	return cmd
+}
