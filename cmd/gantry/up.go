@@ -44,6 +44,8 @@ func upCmd() *cobra.Command {
 	f.IntVar(&cfg.Workers.Nodes, "nodes", 2, "number of node agents (process runtime)")
 	f.BoolVar(&cfg.Workers.Scheduler, "scheduler", true, "run the scheduler")
 	f.BoolVar(&cfg.Workers.Controller, "controller", true, "run the controller manager")
+	f.BoolVar(&cfg.Workers.Proxies, "proxy", true, "run a service proxy beside every node agent")
+	f.StringVar(&cfg.Workers.ProxyMode, "proxy-mode", "auto", "the proxies' dataplane: userspace, nftables, or auto (nftables when root and available)")
 	f.DurationVar(&cfg.NodeFailure.Grace, "node-monitor-grace", 0,
 		"how long a node may stop renewing its lease before it is Unknown and tainted (0: the controller's default, 40s)")
 	f.DurationVar(&cfg.NodeFailure.EvictionTimeout, "pod-eviction-timeout", 0,
@@ -80,7 +82,7 @@ func runUp(cmd *cobra.Command, cfg localcluster.Config) error {
 	fmt.Fprintf(out, `Gantry is up.
   masters (gRPC):   %s
   components:       %s
-  metrics/health:   http://%s/metrics  /healthz  /readyz
+%s  metrics/health:   http://%s/metrics  /healthz  /readyz
   client config:    %s
   data:             %s
 
@@ -90,7 +92,7 @@ Try:
   grpcurl -plaintext -d '{"kind":"Namespace"}' %s gantry.v1.ResourceService/List
 
 Press Ctrl-C to stop.
-`, strings.Join(servers, ", "), workerList(c), c.HTTPAddrs()[0], path, cfg.DataDir, servers[0], servers[0], servers[0])
+`, strings.Join(servers, ", "), workerList(c), proxyList(c), c.HTTPAddrs()[0], path, cfg.DataDir, servers[0], servers[0], servers[0])
 	<-cmd.Context().Done()
 	return nil
 }
@@ -110,4 +112,14 @@ func workerList(c *localcluster.Cluster) string {
 		return "none"
 	}
 	return strings.Join(parts, ", ")
+}
+
+// proxyList says where each node's proxy serves services (one line each).
+func proxyList(c *localcluster.Cluster) string {
+	var b strings.Builder
+	for _, p := range c.Proxies() {
+		fmt.Fprintf(&b, "  proxy %-10s  service ports on %s, node ports on %s (routes: grpcurl -plaintext %s gantry.v1.ProxyService/Routes)\n",
+			p.Node+":", p.ServiceAddress, p.NodePortAddress, p.GRPC)
+	}
+	return b.String()
 }

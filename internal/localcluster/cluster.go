@@ -64,6 +64,7 @@ type Cluster struct {
 
 	scheduler, controller *component
 	nodes                 []*component
+	proxies               []*component
 
 	// given holds the free ports handed out so far (BasePort 0).
 	given map[int]bool

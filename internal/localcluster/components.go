@@ -21,6 +21,11 @@ type Workers struct {
 	Nodes int
 	// SchedulerArgs, ControllerArgs and NodeArgs are extra flags.
 	SchedulerArgs, ControllerArgs, NodeArgs []string
+	// Proxies runs a service proxy beside every node agent, in ProxyMode
+	// ("": auto) with ProxyArgs as extra flags.
+	Proxies   bool
+	ProxyMode string
+	ProxyArgs []string
 }
 
 // component is one non-master process with its gRPC and HTTP ports.
@@ -95,6 +100,13 @@ func (c *Cluster) newWorkers() error {
 			return err
 		}
 		c.nodes = append(c.nodes, n)
+		if w.Proxies {
+			px, err := c.newProxy(i)
+			if err != nil {
+				return err
+			}
+			c.proxies = append(c.proxies, px)
+		}
 	}
 	return nil
 }
@@ -113,6 +125,16 @@ func (c *Cluster) AddNode(args ...string) (*Proc, error) {
 		return nil, err
 	}
 	c.nodes = append(c.nodes, n)
+	if c.cfg.Workers.Proxies {
+		px, err := c.newProxy(len(c.nodes) - 1)
+		if err == nil {
+			err = px.proc.Start()
+		}
+		if err != nil {
+			return n.proc, fmt.Errorf("proxy of %s: %w", n.proc.Name, err)
+		}
+		c.proxies = append(c.proxies, px)
+	}
 	return n.proc, nil
 }
 
@@ -126,6 +148,9 @@ func (c *Cluster) workerProcs() []*Proc {
 	}
 	for _, n := range c.nodes {
 		out = append(out, n.proc)
+	}
+	for _, p := range c.proxies {
+		out = append(out, p.proc)
 	}
 	return out
 }
@@ -153,7 +178,7 @@ func procOf(w *component) *Proc {
 // WorkerAddrs lists each worker's name and gRPC address.
 func (c *Cluster) WorkerAddrs() map[string]string {
 	out := map[string]string{}
-	for _, w := range append([]*component{c.scheduler, c.controller}, c.nodes...) {
+	for _, w := range c.components() {
 		if w != nil {
 			out[w.proc.Name] = c.addr(w.grpc)
 		}
@@ -163,7 +188,7 @@ func (c *Cluster) WorkerAddrs() map[string]string {
 
 // workersReady checks every worker serves and every node is Ready.
 func (c *Cluster) workersReady(ctx context.Context) error {
-	for _, w := range append([]*component{c.scheduler, c.controller}, c.nodes...) {
+	for _, w := range c.components() {
 		if w == nil {
 			continue
 		}
@@ -175,6 +200,12 @@ func (c *Cluster) workersReady(ctx context.Context) error {
 		return nil
 	}
 	return c.nodesReady(ctx)
+}
+
+// components lists every worker (nil for the ones not run).
+func (c *Cluster) components() []*component {
+	out := append([]*component{c.scheduler, c.controller}, c.nodes...)
+	return append(out, c.proxies...)
 }
 
 func healthy(ctx context.Context, addr string) error {
