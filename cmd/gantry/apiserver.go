@@ -54,6 +54,7 @@ func apiserverCmd() *cobra.Command {
 	f.Uint64Var(&cfg.Raft.SnapshotThreshold, "snapshot-threshold", cfg.Raft.SnapshotThreshold, "log entries between snapshots")
 	f.Uint64Var(&cfg.Raft.TrailingLogs, "trailing-logs", cfg.Raft.TrailingLogs, "log entries kept after a snapshot for slow followers")
 	f.IntVar(&cfg.Store.EventLogSize, "event-log-size", cfg.Store.EventLogSize, "events kept in memory for watches to resume from")
+	f.DurationVar(&cfg.Watch.SendInterval, "watch-send-interval", cfg.Watch.SendInterval, "least time between two responses of one busy watch: changes arriving meanwhile share a message (0: none)")
 	f.DurationVar(&cfg.Watch.BookmarkInterval, "bookmark-interval", cfg.Watch.BookmarkInterval, "how often idle watches get a bookmark")
 	f.Int64Var(&cfg.API.Tolerations.NotReadySeconds, "default-not-ready-toleration-seconds", cfg.API.Tolerations.NotReadySeconds,
 		"tolerationSeconds of the node.gantry.io/not-ready:NoExecute toleration added to every pod that has none (negative: add none)")

@@ -2,6 +2,8 @@ package main
 
 import (
 	"fmt"
+	"os"
+	"runtime/pprof"
 	"strings"
 
 	"github.com/gantryio/gantry/internal/bench"
@@ -13,6 +15,9 @@ type benchOptions struct {
 	cfg     bench.Config
 	servers string
 	quick   bool
+	// cpuProfile is where to write a CPU profile of this process (the
+	// load generators and watchers; masters serve their own /debug/pprof/).
+	cpuProfile string
 }
 
 func benchCmd() *cobra.Command { return newBenchCmd(&benchOptions{cfg: bench.DefaultConfig()}) }
@@ -52,6 +57,11 @@ Sections (default all):
 			if err != nil {
 				return err
 			}
+			stop, err := startCPUProfile(o.cpuProfile)
+			if err != nil {
+				return err
+			}
+			defer stop()
 			return b.Run(cmd.Context())
 		},
 	}
@@ -78,6 +88,7 @@ Sections (default all):
 	f.DurationVar(&cfg.FailoverAfter, "failover-after", cfg.FailoverAfter, "writing after the leader is killed")
 	f.BoolVar(&cfg.JSON, "json", false, "print the whole report as JSON instead of tables")
 	f.StringVar(&cfg.JSONFile, "json-file", "", "also write the whole report as JSON to this file")
+	f.StringVar(&o.cpuProfile, "cpu-profile", "", "write a CPU profile of the benchmark process itself to this file (the masters serve theirs on /debug/pprof/)")
 	f.BoolVar(&o.quick, "quick", false, "short run: 1 s per level, fewer levels, 100 watchers for 3 s (explicit flags still win)")
 	return cmd
 }
@@ -122,4 +133,21 @@ func (o *benchOptions) complete(changed func(flag string) bool, args []string) e
 	keep("failover-before", func() { cfg.FailoverBefore = q.FailoverBefore })
 	keep("failover-after", func() { cfg.FailoverAfter = q.FailoverAfter })
 	return nil
+}
+
+// startCPUProfile profiles this process into path until the returned
+// function is called; an empty path profiles nothing.
+func startCPUProfile(path string) (func(), error) {
+	if path == "" {
+		return func() {}, nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("--cpu-profile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		_ = f.Close()
+		return nil, fmt.Errorf("--cpu-profile: %w", err)
+	}
+	return func() { pprof.StopCPUProfile(); _ = f.Close() }, nil
 }

@@ -48,21 +48,20 @@ func (w *watcher) run(ctx context.Context, conn *grpc.ClientConn, req *gantryv1.
 		w.fail(ctx, err)
 		return
 	}
-	var f rawFrame
+	f := rawFrame{onEvent: func(now time.Time, b []byte) error {
+		ev, err := parseEvent(b)
+		if err != nil {
+			return err
+		}
+		if ev.typ == gantryv1.WatchEventType_WATCH_EVENT_TYPE_BOOKMARK {
+			readyOnce()
+			return nil
+		}
+		w.record(now, ev)
+		return nil
+	}}
 	for {
 		if err := s.RecvMsg(&f); err != nil {
-			w.fail(ctx, err)
-			return
-		}
-		now := time.Now()
-		err := parseEvents(f.b, func(ev wireEvent) {
-			if ev.typ == gantryv1.WatchEventType_WATCH_EVENT_TYPE_BOOKMARK {
-				readyOnce()
-				return
-			}
-			w.record(now, ev)
-		})
-		if err != nil {
 			w.fail(ctx, err)
 			return
 		}

@@ -2,13 +2,39 @@ package bench
 
 import (
 	"testing"
+	"time"
 
 	gantryv1 "github.com/gantryio/gantry/gen/gantry/v1"
+	"google.golang.org/grpc/mem"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
 )
 
-func TestParseEventsReadsWhatTheBenchNeeds(t *testing.T) {
+// split cuts b into buffers of n bytes, as gRPC hands over a message that
+// arrived in several HTTP/2 frames.
+func split(b []byte, n int) mem.BufferSlice {
+	var out mem.BufferSlice
+	for len(b) > n {
+		out = append(out, mem.SliceBuffer(b[:n]))
+		b = b[n:]
+	}
+	return append(out, mem.SliceBuffer(b))
+}
+
+// receive runs a response through the codec as a watcher does.
+func receive(data mem.BufferSlice) ([]wireEvent, error) {
+	var got []wireEvent
+	f := rawFrame{onEvent: func(_ time.Time, b []byte) error {
+		ev, err := parseEvent(b)
+		// The bytes are only valid during the call: keep copies.
+		ev.name, ev.sent = append([]byte(nil), ev.name...), append([]byte(nil), ev.sent...)
+		got = append(got, ev)
+		return err
+	}}
+	return got, rawCodec{}.Unmarshal(data, &f)
+}
+
+func TestWatchResponsesAreReadInPlaceWhateverTheBuffers(t *testing.T) {
 	pl := newPayload(64)
 	cm := pl.configMap("ns", "e-42", map[string]string{"a": "b", sentAnnotation: "1700000000123456789", "z": "y"})
 	cm.GetConfigMap().Metadata.Uid = "uid"
@@ -23,24 +49,26 @@ func TestParseEventsReadsWhatTheBenchNeeds(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var got []wireEvent
-	if err := parseEvents(b, func(ev wireEvent) { got = append(got, ev) }); err != nil {
-		t.Fatal(err)
-	}
-	if len(got) != 3 {
-		t.Fatalf("got %d events, want 3", len(got))
-	}
-	if got[0].typ != gantryv1.WatchEventType_WATCH_EVENT_TYPE_ADDED || string(got[0].name) != "e-42" || string(got[0].sent) != "1700000000123456789" {
-		t.Errorf("config map event = {%v %q %q}", got[0].typ, got[0].name, got[0].sent)
-	}
-	if got[1].typ != gantryv1.WatchEventType_WATCH_EVENT_TYPE_BOOKMARK || got[1].name != nil {
-		t.Errorf("bookmark = {%v %q}", got[1].typ, got[1].name)
-	}
-	if got[2].name != nil || got[2].sent != nil {
-		t.Errorf("a namespace event must not look like a config map: {%q %q}", got[2].name, got[2].sent)
-	}
-	if err := parseEvents(b[:len(b)-3], func(wireEvent) {}); err == nil {
-		t.Error("truncated response parsed without error")
+	for _, n := range []int{len(b), 100, 7, 1} {
+		got, err := receive(split(b, n))
+		if err != nil {
+			t.Fatalf("buffers of %d bytes: %v", n, err)
+		}
+		if len(got) != 3 {
+			t.Fatalf("buffers of %d bytes: got %d events, want 3", n, len(got))
+		}
+		if got[0].typ != gantryv1.WatchEventType_WATCH_EVENT_TYPE_ADDED || string(got[0].name) != "e-42" || string(got[0].sent) != "1700000000123456789" {
+			t.Errorf("buffers of %d bytes: config map event = {%v %q %q}", n, got[0].typ, got[0].name, got[0].sent)
+		}
+		if got[1].typ != gantryv1.WatchEventType_WATCH_EVENT_TYPE_BOOKMARK || len(got[1].name) != 0 {
+			t.Errorf("buffers of %d bytes: bookmark = {%v %q}", n, got[1].typ, got[1].name)
+		}
+		if len(got[2].name) != 0 || len(got[2].sent) != 0 {
+			t.Errorf("buffers of %d bytes: a namespace event must not look like a config map: {%q %q}", n, got[2].name, got[2].sent)
+		}
+		if _, err := receive(split(b[:len(b)-3], n)); err == nil {
+			t.Errorf("buffers of %d bytes: truncated response parsed without error", n)
+		}
 	}
 }
 

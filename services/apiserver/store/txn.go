@@ -47,7 +47,11 @@ func target(o *gantryv1.Object) (*apimeta.Info, string, *gantryv1.ObjectMeta, er
 func (tx *txn) table(info *apimeta.Info) *table { return tx.s.tables[info.Name] }
 
 func (tx *txn) emit(t gantryv1.WatchEventType, info *apimeta.Info, obj, prev *gantryv1.Object) {
-	tx.events = append(tx.events, &Event{Type: t, Kind: info, Object: obj, Prev: prev, Rev: tx.rev})
+	ev := &Event{Type: t, Kind: info, Object: obj, Prev: prev, Rev: tx.rev, Meta: apimeta.Meta(obj)}
+	if prev != nil {
+		ev.PrevMeta = apimeta.Meta(prev)
+	}
+	tx.events = append(tx.events, ev)
 }
 
 // put stores obj under key at this revision and emits its event.

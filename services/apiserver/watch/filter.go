@@ -18,8 +18,11 @@ type Filter struct {
 
 // Match reports whether o passes the filter. The kind is checked by the
 // caller, once per event.
-func (f *Filter) Match(o *gantryv1.Object) bool {
-	m := apimeta.Meta(o)
+func (f *Filter) Match(o *gantryv1.Object) bool { return f.matchMeta(o, apimeta.Meta(o)) }
+
+// matchMeta is Match for an object whose metadata m the caller already
+// has (store events carry it), so fan-out skips the reflective lookup.
+func (f *Filter) matchMeta(o *gantryv1.Object, m *gantryv1.ObjectMeta) bool {
 	if f.Namespace != "" && m.GetNamespace() != f.Namespace {
 		return false
 	}

@@ -23,11 +23,17 @@ type Config struct {
 	// CatchUpTimeout bounds the wait for this master to reach a requested
 	// resource_version it has not applied yet.
 	CatchUpTimeout time.Duration
+	// SendInterval is the least time between the starts of two responses
+	// of one watch while changes keep coming (0: send each read at once).
+	// The first change after a quiet spell goes out at once; later ones
+	// wait at most this long and share a message.
+	SendInterval time.Duration
 }
 
 // DefaultConfig returns the defaults.
 func DefaultConfig() Config {
-	return Config{BookmarkInterval: 10 * time.Second, MaxBatchEvents: 1000, MaxBatchBytes: 4 << 20, CatchUpTimeout: 5 * time.Second}
+	return Config{BookmarkInterval: 10 * time.Second, MaxBatchEvents: 1000, MaxBatchBytes: 4 << 20, CatchUpTimeout: 5 * time.Second,
+		SendInterval: 10 * time.Millisecond}
 }
 
 // Sender is the part of a gRPC server stream a watch writes to.
@@ -125,7 +131,7 @@ func (s *Server) sendInitial(f *Filter, out Sender, bookmark bool) (store.Cursor
 		for _, o := range page.Items {
 			buf = store.AppendEncoded(buf, &gantryv1.WatchEvent{Type: gantryv1.WatchEventType_WATCH_EVENT_TYPE_ADDED, Object: o, ResourceVersion: apimeta.Meta(o).GetResourceVersion()})
 			if n++; n >= s.cfg.MaxBatchEvents || len(buf) >= s.cfg.MaxBatchBytes {
-				if err := out.SendMsg(&Frame{B: buf}); err != nil {
+				if err := out.SendMsg(bytesFrame(buf)); err != nil {
 					return store.Cursor{}, err
 				}
 				buf, n = nil, 0
@@ -136,7 +142,7 @@ func (s *Server) sendInitial(f *Filter, out Sender, bookmark bool) (store.Cursor
 		buf = store.AppendEncoded(buf, bookmarkEvent(rev))
 	}
 	if len(buf) > 0 {
-		if err := out.SendMsg(&Frame{B: buf}); err != nil {
+		if err := out.SendMsg(bytesFrame(buf)); err != nil {
 			return store.Cursor{}, err
 		}
 	}

@@ -8,6 +8,7 @@ import (
 	gantryv1 "github.com/gantryio/gantry/gen/gantry/v1"
 	"github.com/gantryio/gantry/internal/apimeta"
 	"github.com/gantryio/gantry/services/apiserver/store"
+	"google.golang.org/grpc/mem"
 	"google.golang.org/protobuf/proto"
 )
 
@@ -22,6 +23,11 @@ type watcher struct {
 	sentRev uint64
 	sentAt  time.Time
 	evs     []*store.Event
+	// frame collects the parts of the response being built; pause is the
+	// coalescing timer (see run).
+	frame      mem.BufferSlice
+	frameBytes int
+	pause      *time.Timer
 }
 
 func (w *watcher) run(ctx context.Context, cur store.Cursor) error {
@@ -34,6 +40,11 @@ func (w *watcher) run(ctx context.Context, cur store.Cursor) error {
 		defer timer.Stop()
 		tick = timer.C
 	}
+	defer func() {
+		if w.pause != nil {
+			w.pause.Stop()
+		}
+	}()
 	for {
 		evs, next, wait, err := log.Read(cur, w.s.cfg.MaxBatchEvents, w.evs[:0])
 		if err != nil {
@@ -41,20 +52,26 @@ func (w *watcher) run(ctx context.Context, cur store.Cursor) error {
 		}
 		w.evs = evs
 		if len(evs) > 0 {
-			if err := w.send(evs); err != nil {
+			start := time.Now()
+			sent, err := w.send(evs)
+			clear(w.evs) // the ring, not this watcher, decides how long events live
+			if err != nil {
 				return err
 			}
 			cur = next
+			// A full batch means more is waiting: send it at once. Otherwise
+			// this watcher has caught up; let what comes next gather for a
+			// moment, so a busy stream carries many events per message.
+			if sent && len(evs) < w.s.cfg.MaxBatchEvents {
+				if err := w.coalesce(ctx, start); err != nil {
+					return err
+				}
+			}
 			continue
 		}
 		select {
 		case <-ctx.Done():
-			// The caller's deadline is the outcome (DEADLINE_EXCEEDED at the
-			// edge), not a clean end of the stream; a cancel ends cleanly.
-			if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-				return ctx.Err()
-			}
-			return nil
+			return ended(ctx)
 		case <-wait:
 		case <-tick:
 			if err := w.bookmark(cur); err != nil {
@@ -65,54 +82,110 @@ func (w *watcher) run(ctx context.Context, cur store.Cursor) error {
 	}
 }
 
-// send writes the events that pass the filter, in order, as one response.
-func (w *watcher) send(evs []*store.Event) error {
-	var buf []byte
-	for _, ev := range evs {
-		if ev.Kind != w.f.Kind {
-			continue
-		}
-		buf = w.appendEvent(buf, ev)
+// ended is how a watch whose context is done ends: the caller's deadline
+// is the outcome (DEADLINE_EXCEEDED at the edge), not a clean end of the
+// stream; a cancel ends cleanly.
+func ended(ctx context.Context) error {
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		return ctx.Err()
 	}
+	return nil
+}
+
+// coalesce waits until SendInterval has passed since the send that began
+// at start. A watcher that was idle sends its next event at once; one that
+// is busy sends at most one message per interval, carrying everything
+// that arrived meanwhile. Under load that divides the messages, syscalls
+// and wake-ups per event by the events per interval, for a delay of at
+// most one interval. While it waits the watcher is not woken by appends.
+func (w *watcher) coalesce(ctx context.Context, start time.Time) error {
+	d := w.s.cfg.SendInterval - time.Since(start)
+	if d <= 0 {
+		return nil
+	}
+	if w.pause == nil {
+		w.pause = time.NewTimer(d)
+	} else {
+		w.pause.Reset(d)
+	}
+	select {
+	case <-ctx.Done():
+		return ended(ctx)
+	case <-w.pause.C:
+		return nil
+	}
+}
+
+// send writes the events that pass the filter, in order, in as few
+// responses as MaxBatchBytes allows (a response ends on a command
+// boundary), and reports whether it sent anything.
+func (w *watcher) send(evs []*store.Event) (bool, error) {
+	sent := false
+	for _, ev := range evs {
+		if ev.Kind == w.f.Kind {
+			w.appendEvent(ev)
+		}
+		if ev.Last && w.frameBytes >= w.s.cfg.MaxBatchBytes {
+			if err := w.flush(ev.Rev); err != nil {
+				return sent, err
+			}
+			sent = true
+		}
+	}
+	w.s.metrics.sent.Add(float64(len(evs)))
 	// Read always ends on a command boundary, so everything up to the last
 	// event's revision has now been considered for this watcher.
 	last := evs[len(evs)-1].Rev
-	w.s.metrics.sent.Add(float64(len(evs)))
-	if len(buf) == 0 {
+	if w.frameBytes == 0 {
 		// Busy with changes this watcher filters out: still bookmark now and
 		// then, or its resume point would fall off the event log.
 		if !w.bookmarks || time.Since(w.sentAt) < w.s.cfg.BookmarkInterval {
-			return nil
+			return sent, nil
 		}
-		buf = store.AppendEncoded(buf, bookmarkEvent(last))
+		w.appendPart(store.AppendEncoded(nil, bookmarkEvent(last)))
 	}
-	if err := w.out.SendMsg(&Frame{B: buf}); err != nil {
+	return true, w.flush(last)
+}
+
+// flush sends the response built so far; the client is then up to date
+// with rev.
+func (w *watcher) flush(rev uint64) error {
+	f := &Frame{parts: w.frame}
+	// The frame now belongs to gRPC until it is written out: start afresh.
+	w.frame, w.frameBytes = nil, 0
+	if err := w.out.SendMsg(f); err != nil {
 		return err
 	}
-	w.sentRev, w.sentAt = last, time.Now()
+	w.sentRev, w.sentAt = rev, time.Now()
 	return nil
+}
+
+func (w *watcher) appendPart(b []byte) {
+	w.frame = append(w.frame, mem.SliceBuffer(b))
+	w.frameBytes += len(b)
 }
 
 // appendEvent applies Kubernetes selector semantics: an object that starts
 // matching is ADDED for this watcher, one that stops matching is DELETED.
-func (w *watcher) appendEvent(buf []byte, ev *store.Event) []byte {
-	cur := w.f.Match(ev.Object)
+func (w *watcher) appendEvent(ev *store.Event) {
+	cur := w.f.matchMeta(ev.Object, ev.Meta)
 	prev := false
 	if ev.Type == gantryv1.WatchEventType_WATCH_EVENT_TYPE_MODIFIED {
-		prev = w.f.Match(ev.Prev)
+		prev = w.f.matchMeta(ev.Prev, ev.PrevMeta)
 	}
 	switch {
 	case ev.Type != gantryv1.WatchEventType_WATCH_EVENT_TYPE_MODIFIED || (cur && prev):
 		if cur {
-			return append(buf, ev.Encoded()...)
+			// The shared encoding itself, by pointer: no copy, no allocation.
+			enc := ev.EncodedRef()
+			w.frame = append(w.frame, (*mem.SliceBuffer)(enc))
+			w.frameBytes += len(*enc)
 		}
-		return buf
 	case cur:
-		return store.AppendEncoded(buf, synthetic(gantryv1.WatchEventType_WATCH_EVENT_TYPE_ADDED, ev))
+		w.appendPart(store.AppendEncoded(nil, synthetic(gantryv1.WatchEventType_WATCH_EVENT_TYPE_ADDED, ev)))
 	case prev:
-		return store.AppendEncoded(buf, synthetic(gantryv1.WatchEventType_WATCH_EVENT_TYPE_DELETED, ev))
+		w.appendPart(store.AppendEncoded(nil, synthetic(gantryv1.WatchEventType_WATCH_EVENT_TYPE_DELETED, ev)))
 	}
-	return buf
 }
 
 func synthetic(t gantryv1.WatchEventType, ev *store.Event) *gantryv1.WatchEvent {
@@ -134,7 +207,7 @@ func (w *watcher) bookmark(cur store.Cursor) error {
 	if !idle || rev <= w.sentRev {
 		return nil
 	}
-	if err := w.out.SendMsg(&Frame{B: store.AppendEncoded(nil, bookmarkEvent(rev))}); err != nil {
+	if err := w.out.SendMsg(bytesFrame(store.AppendEncoded(nil, bookmarkEvent(rev)))); err != nil {
 		return err
 	}
 	w.sentRev, w.sentAt = rev, time.Now()

@@ -25,7 +25,7 @@ func (s *sink) Context() context.Context { return s.ctx }
 
 func (s *sink) SendMsg(m any) error {
 	r := &gantryv1.WatchResponse{}
-	if err := proto.Unmarshal(m.(*Frame).B, r); err != nil {
+	if err := proto.Unmarshal(m.(*Frame).Bytes(), r); err != nil {
 		return err
 	}
 	s.mu.Lock()
