@@ -21,7 +21,7 @@ import (
 
 // fixture is a dataplane fed tables built from test objects.
 type fixture struct {
-	t   *testing.T
+	t   testing.TB
 	d   *Dataplane
 	cur *table.Table
 }
@@ -123,7 +123,7 @@ func objs(parts ...any) []any {
 }
 
 // freePort returns a loopback port that was free a moment ago.
-func freePort(t *testing.T) uint16 {
+func freePort(t testing.TB) uint16 {
 	ap := netip.MustParseAddrPort(testutil.FreeAddr(t))
 	return ap.Port()
 }
