@@ -32,7 +32,13 @@ func report(w io.Writer, err error) int {
 // what kind of failure it was.
 func describeErr(err error) string {
 	if errors.Is(err, context.DeadlineExceeded) {
-		return strings.TrimSuffix(err.Error(), context.DeadlineExceeded.Error()) + "timed out (raise --request-timeout?)"
+		// The deadline may sit anywhere in the text ("...: context
+		// deadline exceeded (after 3 attempts)"); say it in words there.
+		s, dl := err.Error(), context.DeadlineExceeded.Error()
+		if i := strings.LastIndex(s, dl); i >= 0 {
+			return s[:i] + timedOut + s[i+len(dl):]
+		}
+		return s + ": " + timedOut
 	}
 	st, ok := grpcStatus(err)
 	if !ok {
@@ -41,7 +47,9 @@ func describeErr(err error) string {
 	words := codeWords(st.Code())
 	msg := st.Message()
 	prefix := prefixOf(err, st)
-	if words == "" {
+	// Some server messages already start with the words ("not found:
+	// Deployment ..."); saying them twice reads as a stutter.
+	if words == "" || msg == words || strings.HasPrefix(msg, words+":") {
 		return prefix + msg
 	}
 	if msg == "" {
@@ -50,18 +58,18 @@ func describeErr(err error) string {
 	return prefix + words + ": " + msg
 }
 
+const timedOut = "timed out (raise --request-timeout?)"
+
 // grpcStatus finds a gRPC status in err's chain (the client wraps them).
 // It asks each error for its own status: status.FromError on a wrapping
-// error returns a status whose message is the whole wrapped text.
+// error returns a status whose message is the whole wrapped text, "rpc
+// error: code = ... desc = ..." included.
 func grpcStatus(err error) (*status.Status, bool) {
-	for e := err; e != nil; e = errors.Unwrap(e) {
-		if se, ok := e.(interface{ GRPCStatus() *status.Status }); ok {
-			if st := se.GRPCStatus(); st.Code() != codes.OK && st.Code() != codes.Unknown {
-				return st, true
-			}
-		}
+	var se interface{ GRPCStatus() *status.Status }
+	if !errors.As(err, &se) {
+		return nil, false
 	}
-	if st, ok := status.FromError(err); ok && st.Code() == codes.Unknown {
+	if st := se.GRPCStatus(); st.Code() != codes.OK {
 		return st, true
 	}
 	return nil, false
@@ -101,7 +109,7 @@ func codeWords(c codes.Code) string {
 	case codes.PermissionDenied:
 		return "permission denied"
 	case codes.DeadlineExceeded:
-		return "timed out (raise --request-timeout?)"
+		return timedOut
 	case codes.Canceled:
 		return "cancelled"
 	case codes.Unimplemented:
