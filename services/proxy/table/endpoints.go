@@ -10,7 +10,11 @@ import (
 // portEndpoints collects the endpoints of one service port from its
 // service's slices: sorted by address, each address:port once.
 func portEndpoints(k PortKey, sls []*gantryv1.EndpointSlice) []Endpoint {
-	var out []Endpoint
+	n := 0
+	for _, sl := range sls {
+		n += len(sl.GetEndpoints())
+	}
+	out := make([]Endpoint, 0, n)
 	for _, sl := range sls {
 		port, ok := slicePort(sl, k)
 		if !ok {
@@ -107,9 +111,22 @@ func rank(e Endpoint) int {
 }
 
 // targets applies the traffic rule: the ready endpoints, else the serving
-// terminating ones, else none.
+// terminating ones, else none. When every endpoint is ready (the common
+// case) it shares eps, which is as immutable as the result.
 func targets(eps []Endpoint) []Endpoint {
+	nReady := 0
+	for _, e := range eps {
+		if e.Ready {
+			nReady++
+		}
+	}
+	if nReady == len(eps) {
+		return eps
+	}
 	var ready, fallback []Endpoint
+	if nReady > 0 {
+		ready = make([]Endpoint, 0, nReady)
+	}
 	for _, e := range eps {
 		switch {
 		case e.Ready:
