@@ -26,9 +26,10 @@ func portKey(ports []*gantryv1.EndpointPort) string {
 // addresses for an endpoint someone wrote without a target.
 func endpointKey(ep *gantryv1.Endpoint) string {
 	if uid := ep.GetTargetRef().GetUid(); uid != "" {
-		return "uid:" + uid
+		return uid
 	}
-	return "ip:" + strings.Join(ep.GetAddresses(), ",")
+	// A uid never holds a NUL.
+	return "\x00" + strings.Join(ep.GetAddresses(), ",")
 }
 
 // endpointEqual compares the fields the controller writes.

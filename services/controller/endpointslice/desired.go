@@ -21,22 +21,70 @@ type group struct {
 // pods must already match the selector.
 func desiredGroups(svc *gantryv1.Service, pods []*gantryv1.Object) map[string]*group {
 	out := map[string]*group{}
+	r := newPortResolver(svc)
 	for _, o := range pods {
 		p := o.GetPod()
 		ep := podEndpoint(svc, p)
 		if ep == nil {
 			continue
 		}
-		ports := podPorts(svc, p)
-		key := portKey(ports)
-		g := out[key]
-		if g == nil {
-			g = &group{ports: ports, endpoints: map[string]*gantryv1.Endpoint{}}
-			out[key] = g
-		}
+		g := r.group(p, out)
 		g.endpoints[endpointKey(ep)] = ep
 	}
 	return out
+}
+
+// portResolver finds a pod's group. Most Services name no container
+// port, so every pod resolves to the same ports: those are built once.
+// Otherwise pods are told apart by the port numbers they resolve to.
+type portResolver struct {
+	svc    *gantryv1.Service
+	named  bool
+	static *group
+	byNums map[string]*group
+	nums   []byte
+}
+
+func newPortResolver(svc *gantryv1.Service) *portResolver {
+	r := &portResolver{svc: svc, byNums: map[string]*group{}}
+	for _, sp := range svc.GetSpec().GetPorts() {
+		if _, err := strconv.Atoi(sp.GetTargetPort()); sp.GetTargetPort() != "" && err != nil {
+			r.named = true
+		}
+	}
+	return r
+}
+
+func (r *portResolver) group(p *gantryv1.Pod, all map[string]*group) *group {
+	if !r.named {
+		if r.static == nil {
+			r.static = r.add(podPorts(r.svc, p), all)
+		}
+		return r.static
+	}
+	r.nums = r.nums[:0]
+	for _, sp := range r.svc.GetSpec().GetPorts() {
+		n, _ := targetPort(sp, p)
+		r.nums = strconv.AppendInt(r.nums, int64(n), 10)
+		r.nums = append(r.nums, ',')
+	}
+	if g, ok := r.byNums[string(r.nums)]; ok {
+		return g
+	}
+	g := r.add(podPorts(r.svc, p), all)
+	r.byNums[string(r.nums)] = g
+	return g
+}
+
+// add returns the group of ports in all, adding it when new.
+func (r *portResolver) add(ports []*gantryv1.EndpointPort, all map[string]*group) *group {
+	key := portKey(ports)
+	g := all[key]
+	if g == nil {
+		g = &group{ports: ports, endpoints: map[string]*gantryv1.Endpoint{}}
+		all[key] = g
+	}
+	return g
 }
 
 // podEndpoint returns the pod's endpoint, or nil when it has none: it is
