@@ -59,7 +59,9 @@ func Diff(old, new *Table) *Changes {
 }
 
 // RemovedTargets returns the targets of old that are not targets of new
-// (either may be nil): where a dataplane should end existing connections.
+// (either may be nil): the endpoints that stop taking new connections.
+// Whether their existing connections end is the dataplane's decision (the
+// userspace one lets terminating endpoints that still serve drain them).
 func RemovedTargets(old, new *Route) []netip.AddrPort {
 	if old == nil {
 		return nil

@@ -20,8 +20,11 @@
 // listening but keeps its port (on Linux the listening socket is shut down
 // and listens again when targets come back), so new connections are refused
 // by the kernel at once, as an nftables REJECT would; elsewhere connections
-// are accepted and reset at once. When a target leaves a route, the
-// connections to it are closed.
+// are accepted and reset at once. When an endpoint leaves a route, or stops
+// serving (not ready, not terminating), the connections to it are closed;
+// an endpoint that is terminating but still serving keeps its connections
+// (it drains them, as conntrack lets it under nftables) but gets no new
+// ones while another endpoint is ready.
 //
 // UDP is relayed per client address: a session holds a connected socket to
 // one target, chosen round robin, and carries the target's replies back

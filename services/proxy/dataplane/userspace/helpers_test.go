@@ -243,3 +243,11 @@ func udpAsk(c *net.UDPConn, payload string, wait time.Duration) (string, error) 
 	}
 	return string(buf[:n]), err
 }
+
+// terminating marks a slice's endpoint terminating but still serving.
+func terminating(sl any) any {
+	s := sl.(*gantryv1.EndpointSlice)
+	f, t := false, true
+	s.Endpoints[0].Conditions = &gantryv1.EndpointConditions{Ready: &f, Serving: &t, Terminating: &t}
+	return s
+}

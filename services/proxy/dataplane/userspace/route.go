@@ -73,7 +73,7 @@ func (rt *route) update(r *table.Route) error {
 	if len(errs) > 0 {
 		rt.errMsg = errors.Join(errs...).Error()
 	}
-	rt.setTargets(r.TargetAddrs())
+	rt.setTargets(r.TargetAddrs(), draining(r))
 	return errors.Join(errs...)
 }
 
@@ -139,9 +139,26 @@ func (rt *route) closeFrontends() {
 	}
 }
 
-// setTargets swaps the balancer's targets, ends the connections to targets
-// that left, and pauses or resumes the frontends.
-func (rt *route) setTargets(ts []netip.AddrPort) {
+// draining returns the endpoints whose existing connections live on
+// although they take no new ones: serving but terminating, as a pod that
+// drains its connections during a rollout.
+func draining(r *table.Route) map[netip.AddrPort]bool {
+	var out map[netip.AddrPort]bool
+	for _, e := range r.Endpoints {
+		if e.Serving && !e.Ready {
+			if out == nil {
+				out = map[netip.AddrPort]bool{}
+			}
+			out[e.Addr] = true
+		}
+	}
+	return out
+}
+
+// setTargets swaps the balancer's targets, ends the connections to
+// endpoints that are neither targets nor draining, and pauses or resumes
+// the frontends.
+func (rt *route) setTargets(ts []netip.AddrPort, drain map[netip.AddrPort]bool) {
 	rt.mu.Lock()
 	next := make(map[netip.AddrPort]bool, len(ts))
 	for _, t := range ts {
@@ -149,7 +166,7 @@ func (rt *route) setTargets(ts []netip.AddrPort) {
 	}
 	var doomed []closer
 	for t, set := range rt.conns {
-		if !next[t] {
+		if !next[t] && !drain[t] {
 			for c := range set {
 				doomed = append(doomed, c)
 			}

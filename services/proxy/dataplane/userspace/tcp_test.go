@@ -247,3 +247,51 @@ func isTimeout(err error) bool {
 }
 
 func itoa(p uint16) string { return strconv.Itoa(int(p)) }
+
+func TestTCPTerminatingEndpointDrains(t *testing.T) {
+	fx := newFixture(t, nil)
+	a, b := startTCPBackend(t, "a"), startTCPBackend(t, "b")
+	svc := service("web", freePort(t), table.TCP, 0)
+	fx.apply(objs(svc, slices("web", table.TCP, []string{a.addr(), b.addr()}))...)
+	addr := fx.listen("web", table.TCP)[0]
+	var held net.Conn
+	for held == nil {
+		name, c, err := hello(addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if name == "b" {
+			held = c
+		} else {
+			c.Close()
+		}
+	}
+	defer held.Close()
+	echo := func() error {
+		if _, err := held.Write([]byte("x\n")); err != nil {
+			return err
+		}
+		_ = held.SetReadDeadline(time.Now().Add(5 * time.Second))
+		_, err := held.Read(make([]byte, 2))
+		return err
+	}
+	// b terminates but still serves: it keeps its connection, takes no
+	// new one.
+	sls := slices("web", table.TCP, []string{a.addr(), b.addr()})
+	sls[1] = terminating(sls[1])
+	fx.apply(objs(svc, sls)...)
+	if err := echo(); err != nil {
+		t.Fatalf("draining connection: %v", err)
+	}
+	for i := 0; i < 6; i++ {
+		if name := helloOnce(t, addr); name != "a" {
+			t.Fatalf("new connection %d reached %s while it terminates", i, name)
+		}
+	}
+	// b is gone from the slice: its connection is closed.
+	fx.apply(objs(svc, slices("web", table.TCP, []string{a.addr()}))...)
+	_ = held.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if _, err := held.Read(make([]byte, 1)); err == nil || isTimeout(err) {
+		t.Fatalf("read after b left: %v, want the connection closed", err)
+	}
+}
