@@ -1,6 +1,7 @@
 // Package controller owns the controller manager (`gantry controller`):
-// one process that runs the ReplicaSet, Deployment, garbage collector and
-// node IPAM controllers (packages replicaset, deployment, gc, nodeipam)
+// one process that runs the ReplicaSet, Deployment, garbage collector,
+// node IPAM, node lifecycle and EndpointSlice controllers (packages
+// replicaset, deployment, gc, nodeipam, nodelifecycle, endpointslice)
 // over shared informers, with one active replica elected through the Lease
 // gantry-system/gantry-controller.
 //

@@ -71,7 +71,7 @@ func (c *Controller) selectedPods(namespace string, selector map[string]string) 
 			return nil
 		}
 	}
-	out := candidates[:0]
+	out := make([]*gantryv1.Object, 0, len(candidates))
 	for _, o := range candidates {
 		if selects(selector, o.GetPod().GetMetadata().GetLabels()) {
 			out = append(out, o)
