@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/gantryio/gantry/services/apiserver/api"
+	"github.com/gantryio/gantry/services/apiserver/eventgc"
 	"github.com/gantryio/gantry/services/apiserver/raftnode"
 	"github.com/gantryio/gantry/services/apiserver/store"
 	"github.com/gantryio/gantry/services/apiserver/watch"
@@ -39,11 +40,14 @@ type Config struct {
 	Store store.Config
 	Watch watch.Config
 	API   api.Config
+	// EventGC expires Events (by age and number); the leader enforces it.
+	EventGC eventgc.Config
 }
 
 // DefaultConfig returns the defaults for everything but identity and addresses.
 func DefaultConfig() Config {
-	return Config{Profiling: true, Raft: raftnode.DefaultConfig(), Store: store.DefaultConfig(), Watch: watch.DefaultConfig(), API: api.DefaultConfig()}
+	return Config{Profiling: true, Raft: raftnode.DefaultConfig(), Store: store.DefaultConfig(), Watch: watch.DefaultConfig(), API: api.DefaultConfig(),
+		EventGC: eventgc.DefaultConfig()}
 }
 
 // Validate reports every problem with the config at once.
@@ -59,6 +63,9 @@ func (c Config) Validate() error {
 		if _, _, err := net.SplitHostPort(addr); err != nil {
 			errs = append(errs, fmt.Errorf("%s %q: want host:port", name, addr))
 		}
+	}
+	if err := c.EventGC.Validate(); err != nil {
+		errs = append(errs, err)
 	}
 	if len(c.InitialCluster) > 0 && len(c.Join) > 0 {
 		errs = append(errs, errors.New("--initial-cluster and --join are exclusive: bootstrap a new cluster or join one"))

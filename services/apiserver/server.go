@@ -11,9 +11,11 @@ import (
 	storagev1 "github.com/gantryio/gantry/gen/gantry/storage/v1"
 	gantryv1 "github.com/gantryio/gantry/gen/gantry/v1"
 	"github.com/gantryio/gantry/services/apiserver/api"
+	"github.com/gantryio/gantry/services/apiserver/eventgc"
 	"github.com/gantryio/gantry/services/apiserver/raftnode"
 	"github.com/gantryio/gantry/services/apiserver/store"
 	"github.com/gantryio/gantry/services/apiserver/watch"
+	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/zap"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/health"
@@ -61,8 +63,16 @@ func New(cfg Config, logger *zap.Logger) (*Server, error) {
 	}
 	ws := watch.New(cfg.Watch, s.st, s.node)
 	s.api = api.New(cfg.API, s.node, s.st, ws, s.log)
-	s.node.OnLeader = func(ctx context.Context) { s.api.EnsureBootstrap(ctx, s.self()) }
+	gc := eventgc.New(cfg.EventGC, s.st, s.api, s.log)
+	s.node.OnLeader = func(ctx context.Context) {
+		// Leader duties end with ctx, when leadership is lost.
+		go gc.Run(ctx)
+		s.api.EnsureBootstrap(ctx, s.self())
+	}
 	m := newMetrics(s.st, s.node, ws)
+	m.reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "gantry_events_expired_total",
+		Help: "Events this master deleted as leader: past --event-ttl or beyond --max-events."},
+		func() float64 { return float64(gc.Deleted()) }))
 	s.grpc = grpc.NewServer(
 		grpc.ForceServerCodecV2(watch.Codec()),
 		grpc.MaxRecvMsgSize(maxMsgBytes), grpc.MaxSendMsgSize(maxMsgBytes),
