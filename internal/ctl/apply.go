@@ -4,10 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/spf13/cobra"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
 
 	gantryv1 "github.com/gantryio/gantry/gen/gantry/v1"
 	"github.com/gantryio/gantry/internal/apimeta"
@@ -84,51 +84,58 @@ func (e *env) applyOne(ctx context.Context, d manifest.Decoded) (string, error) 
 		return "", fmt.Errorf("%s: %w", what, err)
 	}
 	apimeta.Meta(desired).Namespace = ns
-	cl, err := e.client()
-	if err != nil {
-		return "", err
-	}
 	for attempt := 0; ; attempt++ {
 		rctx, cancel := e.requestCtx(ctx)
-		verb, err := e.applyAttempt(rctx, desired, info, ns, name)
+		verb, retry, err := e.applyAttempt(rctx, desired, info, ns, name)
 		cancel()
 		if err == nil {
 			return what + " " + verb, nil
 		}
-		code := status.Code(err)
-		if (code != codes.Aborted && code != codes.AlreadyExists && code != codes.NotFound) || attempt+1 >= applyAttempts {
+		if !retry || attempt+1 >= applyAttempts || !sleepCtx(ctx, time.Duration(attempt+1)*10*time.Millisecond) {
 			return "", fmt.Errorf("%s: %w", what, err)
 		}
-		_ = cl // the next attempt re-reads the live object
 	}
 }
 
-func (e *env) applyAttempt(ctx context.Context, desired *gantryv1.Object, info *apimeta.Info, ns, name string) (string, error) {
+// applyAttempt reads the object and creates or updates it. retry says
+// whether a fresh attempt may succeed where this one failed: the object
+// was created, changed or deleted by someone else between the read and the
+// write. Other failures (a missing namespace, an invalid object) would
+// only fail again.
+func (e *env) applyAttempt(ctx context.Context, desired *gantryv1.Object, info *apimeta.Info, ns, name string) (verb string, retry bool, err error) {
 	cl, err := e.client()
 	if err != nil {
-		return "", err
+		return "", false, err
 	}
 	live, err := cl.Get(ctx, info.Name, ns, name)
-	if status.Code(err) == codes.NotFound {
+	if statusIs(err, codes.NotFound) {
+		e.applyWriteHook()
 		if _, err := cl.Create(ctx, desired); err != nil {
-			return "", err
+			return "", statusIs(err, codes.AlreadyExists), err
 		}
-		return "created", nil
+		return "created", false, nil
 	}
 	if err != nil {
-		return "", err
+		return "", false, err
 	}
 	merged, changed, err := applymerge.Merge(live, desired)
 	if err != nil {
-		return "", err
+		return "", false, err
 	}
 	if !changed {
-		return "unchanged", nil
+		return "unchanged", false, nil
 	}
+	e.applyWriteHook()
 	if _, err := cl.Update(ctx, merged); err != nil {
-		return "", err
+		return "", statusIs(err, codes.Aborted) || statusIs(err, codes.NotFound), err
 	}
-	return "configured", nil
+	return "configured", false, nil
+}
+
+func (e *env) applyWriteHook() {
+	if e.beforeApplyWrite != nil {
+		e.beforeApplyWrite()
+	}
 }
 
 // applyNamespace is the namespace the object goes to: its own, which must

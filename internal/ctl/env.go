@@ -24,6 +24,11 @@ type env struct {
 	timeout    time.Duration
 
 	cl *client.Client
+
+	// beforeApplyWrite, when set (by tests), runs between apply's read of
+	// an object and its create or update, where a concurrent writer causes
+	// a conflict.
+	beforeApplyWrite func()
 }
 
 func (e *env) out() io.Writer    { return e.streams.Out }

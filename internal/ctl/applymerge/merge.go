@@ -19,6 +19,7 @@ const LastAppliedAnnotation = "kubectl.kubernetes.io/last-applied-configuration"
 // kind's JSON, without the annotation) in LastAppliedAnnotation.
 func WithLastApplied(obj *gantryv1.Object) (*gantryv1.Object, error) {
 	out := proto.Clone(obj).(*gantryv1.Object)
+	asStored(out)
 	m := apimeta.EnsureMeta(out)
 	delete(m.Annotations, LastAppliedAnnotation)
 	b, err := innerJSON(out)
@@ -30,6 +31,25 @@ func WithLastApplied(obj *gantryv1.Object) (*gantryv1.Object, error) {
 	}
 	m.Annotations[LastAppliedAnnotation] = string(b)
 	return out, nil
+}
+
+// asStored rewrites what the server would rewrite on every write, so that
+// the manifest compares equal to the object it stored: a Secret's
+// stringData is folded into data (stringData wins, as on the server).
+// Without this a Secret with stringData would be "configured" by every
+// apply, and a key dropped from stringData would never leave data.
+func asStored(o *gantryv1.Object) {
+	s := o.GetSecret()
+	if s == nil || len(s.GetStringData()) == 0 {
+		return
+	}
+	if s.Data == nil {
+		s.Data = make(map[string][]byte, len(s.StringData))
+	}
+	for k, v := range s.StringData {
+		s.Data[k] = []byte(v)
+	}
+	s.StringData = nil
 }
 
 // Merge returns live updated with what desired (from WithLastApplied)

@@ -132,3 +132,41 @@ func TestThreeWayUnkeyedListsReplaced(t *testing.T) {
 		t.Fatalf("args = %v, want the manifest's list", l)
 	}
 }
+
+func secretObj(data map[string][]byte, stringData map[string]string) *gantryv1.Object {
+	return &gantryv1.Object{Kind: &gantryv1.Object_Secret{Secret: &gantryv1.Secret{
+		Metadata: &gantryv1.ObjectMeta{Name: "pw", Namespace: "default"}, Data: data, StringData: stringData}}}
+}
+
+// TestMergeSecretStringData: the server folds stringData into data, so an
+// apply compares and records the manifest that way too: the same manifest
+// is unchanged, a key dropped from stringData leaves data, and a changed
+// value is a change.
+func TestMergeSecretStringData(t *testing.T) {
+	stored := func(t *testing.T, m *gantryv1.Object) *gantryv1.Object {
+		t.Helper()
+		d, err := WithLastApplied(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(d.GetSecret().GetStringData()) != 0 {
+			t.Fatalf("desired keeps stringData %v", d.GetSecret().GetStringData())
+		}
+		return d
+	}
+	first := stored(t, secretObj(map[string][]byte{"user": []byte("u")}, map[string]string{"password": "p1", "token": "t"}))
+	l := proto.Clone(first).(*gantryv1.Object)
+	l.GetSecret().Metadata.ResourceVersion = "3"
+
+	if _, changed, err := Merge(l, stored(t, secretObj(map[string][]byte{"user": []byte("u")}, map[string]string{"password": "p1", "token": "t"}))); err != nil || changed {
+		t.Fatalf("same manifest: changed=%v err=%v, want unchanged", changed, err)
+	}
+	merged, changed, err := Merge(l, stored(t, secretObj(map[string][]byte{"user": []byte("u")}, map[string]string{"password": "p2"})))
+	if err != nil || !changed {
+		t.Fatalf("changed manifest: changed=%v err=%v", changed, err)
+	}
+	data := merged.GetSecret().GetData()
+	if string(data["password"]) != "p2" || string(data["user"]) != "u" || data["token"] != nil || len(merged.GetSecret().GetStringData()) != 0 {
+		t.Fatalf("merged data %q stringData %v, want password p2, user kept, token gone", data, merged.GetSecret().GetStringData())
+	}
+}
