@@ -69,6 +69,7 @@ Sections (default all):
 	f.StringVar(&o.servers, "servers", "", "benchmark a running cluster at these gRPC addresses (comma separated) instead of starting one")
 	f.IntVar(&cfg.BasePort, "base-port", cfg.BasePort, "first gRPC port of the cluster the benchmark starts; Raft uses +100, HTTP +200 (0: free ports)")
 	f.StringVar(&cfg.DataDir, "data-dir", "", "data directory of the cluster the benchmark starts (default: a temporary one, removed afterwards)")
+	f.StringArrayVar(&cfg.MasterArgs, "master-arg", nil, "extra flag for every master the benchmark starts (repeatable), e.g. --master-arg=--watch-send-interval=0")
 	f.StringVar(&cfg.MasterLogLevel, "master-log-level", cfg.MasterLogLevel, "log level of the masters the benchmark starts")
 	f.DurationVar(&cfg.Duration, "duration", cfg.Duration, "how long each write and read level runs")
 	f.IntVar(&cfg.Count, "count", 0, "run each write and read level for this many operations instead of --duration")

@@ -48,6 +48,9 @@ type Config struct {
 	DataDir        string
 	Binary         string
 	MasterLogLevel string
+	// MasterArgs are extra flags for every master the run starts, to
+	// compare settings (e.g. --watch-send-interval=0).
+	MasterArgs []string
 
 	// Duration is how long each load level runs; Count, when positive,
 	// runs each level for that many operations instead.

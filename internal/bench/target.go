@@ -96,6 +96,7 @@ func startLocal(ctx context.Context, cfg *Config) (Target, func(), error) {
 	}
 	lc := localcluster.DefaultConfig()
 	lc.Binary, lc.DataDir, lc.BasePort, lc.LogLevel = cfg.Binary, dir, cfg.BasePort, cfg.MasterLogLevel
+	lc.MasterArgs = append(lc.MasterArgs, cfg.MasterArgs...)
 	c, err := localcluster.New(lc)
 	if err == nil {
 		err = c.Start()
