@@ -93,10 +93,20 @@ func (e *env) deleteTargets(cmd *cobra.Command, args []string, o *deleteOptions)
 		if err != nil {
 			return nil, err
 		}
+		// Every object is checked before any is deleted: with a namespace
+		// other than -n's, the manifest would name the wrong object (kubectl
+		// refuses too).
 		var ts []target
 		for _, d := range objs {
-			info := apimeta.InfoOf(d.Object)
-			ts = append(ts, target{info: info, namespace: e.objectNamespace(info, apimeta.Meta(d.Object).GetNamespace()), name: apimeta.Meta(d.Object).GetName()})
+			info, m := apimeta.InfoOf(d.Object), apimeta.Meta(d.Object)
+			ns, err := e.applyNamespace(info, m.GetNamespace())
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", where(d), err)
+			}
+			if m.GetName() == "" {
+				return nil, fmt.Errorf("%s: metadata.name: required (delete needs a name to find the object)", where(d))
+			}
+			ts = append(ts, target{info: info, namespace: ns, name: m.GetName()})
 		}
 		return ts, nil
 	}
@@ -117,7 +127,11 @@ func (e *env) deleteTargets(cmd *cobra.Command, args []string, o *deleteOptions)
 	if o.selector == "" && !o.all {
 		return nil, fmt.Errorf("name the objects to delete, or use -l SELECTOR or --all")
 	}
-	return e.listTargets(cmd.Context(), kinds, o.selector)
+	ts, err := e.listTargets(cmd.Context(), kinds, o.selector)
+	if err == nil && len(ts) == 0 {
+		fmt.Fprintln(e.errOut(), "No resources found")
+	}
+	return ts, err
 }
 
 // objectNamespace is the namespace an object of the kind is addressed in:
@@ -183,8 +197,11 @@ func (e *env) deleteAll(ctx context.Context, ts []target, policy string, o *dele
 		pending = append(pending, t)
 	}
 	if o.wait && len(pending) > 0 {
-		if err := e.waitGone(ctx, pending, o.timeout); err != nil && firstErr == nil {
-			firstErr = err
+		if err := e.waitGone(ctx, pending, o.timeout); err != nil {
+			fmt.Fprintln(e.errOut(), "error:", oneLine(describeErr(err)))
+			if firstErr == nil {
+				firstErr = err
+			}
 		}
 	}
 	if firstErr != nil {
