@@ -35,6 +35,11 @@ func newDescribeCommand(e *env) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if len(objs) == 0 {
+				// As kubectl: nothing to describe is not a failure.
+				fmt.Fprintln(e.errOut(), e.noneFound(kinds, false))
+				return nil
+			}
 			for i, obj := range objs {
 				if i > 0 {
 					fmt.Fprintln(e.out())
@@ -69,9 +74,6 @@ func (e *env) describeTargets(ctx context.Context, kinds []*apimeta.Info, names 
 				return nil, fmt.Errorf("list %s: %w", pluralOf(resourceName(k.Name)), err)
 			}
 			out = append(out, list.GetItems()...)
-		}
-		if len(out) == 0 {
-			return nil, fmt.Errorf("no resources found in %s namespace", e.namespace())
 		}
 		return out, nil
 	}

@@ -124,7 +124,7 @@ func (e *env) get(ctx context.Context, kinds []*apimeta.Info, names []string, o 
 			groups = append(groups, list.GetItems())
 		}
 	}
-	if err := e.printGroups(groups, len(names) == 1, o); err != nil {
+	if err := e.printGroups(groups, kinds, len(names) == 1, o); err != nil {
 		return err
 	}
 	if failed != nil {
@@ -151,7 +151,7 @@ func groupByKind(objs []*gantryv1.Object) [][]*gantryv1.Object {
 
 // printGroups prints one table per kind (kubectl's layout for "get a,b"),
 // or every object as one YAML/JSON document or list.
-func (e *env) printGroups(groups [][]*gantryv1.Object, single bool, o *getOptions) error {
+func (e *env) printGroups(groups [][]*gantryv1.Object, kinds []*apimeta.Info, single bool, o *getOptions) error {
 	var all []*gantryv1.Object
 	for _, g := range groups {
 		all = append(all, g...)
@@ -175,7 +175,7 @@ func (e *env) printGroups(groups [][]*gantryv1.Object, single bool, o *getOption
 	}
 	if len(all) == 0 {
 		if len(groups) > 0 {
-			fmt.Fprintln(e.errOut(), e.noneFound(o))
+			fmt.Fprintln(e.errOut(), e.noneFound(kinds, o.allNamespaces))
 		}
 		return nil
 	}
@@ -198,11 +198,15 @@ func (e *env) printGroups(groups [][]*gantryv1.Object, single bool, o *getOption
 	return nil
 }
 
-func (e *env) noneFound(o *getOptions) string {
-	if o.allNamespaces {
-		return "No resources found"
+// noneFound is kubectl's message for an empty listing; it names the
+// namespace only when one was looked in.
+func (e *env) noneFound(kinds []*apimeta.Info, allNamespaces bool) string {
+	for _, k := range kinds {
+		if k.Namespaced && !allNamespaces {
+			return fmt.Sprintf("No resources found in %s namespace.", e.namespace())
+		}
 	}
-	return fmt.Sprintf("No resources found in %s namespace.", e.namespace())
+	return "No resources found"
 }
 
 func (e *env) tableOptions(o *getOptions) printer.Options {

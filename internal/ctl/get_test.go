@@ -216,6 +216,8 @@ func TestGetErrors(t *testing.T) {
 			{[]string{"cm,svc"}, "No resources found in default namespace.\n"},
 			{[]string{"pods", "-l", "app=nothing"}, "No resources found in default namespace.\n"},
 			{[]string{"cm", "-A"}, "No resources found\n"},
+			{[]string{"nodes", "-l", "x=y"}, "No resources found\n"},
+			{[]string{"nodes,cm", "-l", "x=y"}, "No resources found in default namespace.\n"},
 		} {
 			out, errOut, code := c.run(t, append([]string{"get"}, tc.args...)...)
 			if code != 0 || out != "" || errOut != tc.want {
