@@ -45,7 +45,12 @@ func controllerCmd() *cobra.Command {
 				return err
 			}
 			defer func() { _ = c.Close() }()
-			m, err := controller.New(cfg, controller.Deps{Client: ctrl.NewAPIClient(c)}, log)
+			ev, stopEvents, err := startEvents(cmd.Context(), c, log)
+			if err != nil {
+				return err
+			}
+			defer stopEvents()
+			m, err := controller.New(cfg, controller.Deps{Client: ctrl.NewAPIClient(c), Events: ev}, log)
 			if err != nil {
 				return err
 			}

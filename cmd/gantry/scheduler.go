@@ -37,7 +37,12 @@ func schedulerCmd() *cobra.Command {
 				return err
 			}
 			defer func() { _ = c.Close() }()
-			s, err := scheduler.New(cfg, scheduler.Deps{Client: c}, log)
+			ev, stopEvents, err := startEvents(cmd.Context(), c, log)
+			if err != nil {
+				return err
+			}
+			defer stopEvents()
+			s, err := scheduler.New(cfg, scheduler.Deps{Client: c, Recorder: ev.NewRecorder(cfg.SchedulerName, "")}, log)
 			if err != nil {
 				return err
 			}

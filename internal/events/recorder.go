@@ -80,3 +80,17 @@ func PodContainerRef(namespace, name, uid, container string) *gantryv1.ObjectRef
 	}
 	return ref
 }
+
+// Factory makes Recorders for sources; a Broadcaster is one.
+type Factory interface {
+	NewRecorder(component, host string) Recorder
+}
+
+// NewRecorder returns f's Recorder for the source, or Discard when f is
+// nil (a component built without events, as in unit tests).
+func NewRecorder(f Factory, component, host string) Recorder {
+	if f == nil {
+		return Discard
+	}
+	return f.NewRecorder(component, host)
+}

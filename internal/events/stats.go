@@ -72,3 +72,20 @@ func (c collector) Collect(ch chan<- prometheus.Metric) {
 	}
 	ch <- prometheus.MustNewConstMetric(queueDesc, prometheus.GaugeValue, float64(len(c.b.queue)))
 }
+
+// CollectorOf returns the metrics of the Broadcaster behind x (one of its
+// Recorders, or the Broadcaster as a Factory), for a component to
+// register; false for Discard, fakes and nil.
+func CollectorOf(x any) (prometheus.Collector, bool) {
+	switch v := x.(type) {
+	case *Broadcaster:
+		if v != nil {
+			return v.Collector(), true
+		}
+	case *recorder:
+		if v != nil && v.b != nil {
+			return v.b.Collector(), true
+		}
+	}
+	return nil, false
+}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/gantryio/gantry/internal/apimeta"
+	"github.com/gantryio/gantry/internal/events"
 	"github.com/gantryio/gantry/internal/informer"
 	"github.com/gantryio/gantry/services/controller/ctrl"
 	"github.com/gantryio/gantry/services/controller/deployment"
@@ -67,7 +68,8 @@ func (m *Manager) buildReplicaSet() (Controller, error) {
 	if err != nil {
 		return nil, err
 	}
-	return replicaset.New(m.cfg.ReplicaSet, replicaset.Deps{Client: m.api, ReplicaSets: cs[0], Pods: cs[1], Clock: m.clock}, m.log)
+	return replicaset.New(m.cfg.ReplicaSet, replicaset.Deps{Client: m.api, ReplicaSets: cs[0], Pods: cs[1], Clock: m.clock,
+		Recorder: events.NewRecorder(m.events, "replicaset-controller", "")}, m.log)
 }
 
 func (m *Manager) buildDeployment() (Controller, error) {
@@ -75,7 +77,8 @@ func (m *Manager) buildDeployment() (Controller, error) {
 	if err != nil {
 		return nil, err
 	}
-	return deployment.New(m.cfg.Deployment, deployment.Deps{Client: m.api, Deployments: cs[0], ReplicaSets: cs[1], Pods: cs[2], Clock: m.clock}, m.log)
+	return deployment.New(m.cfg.Deployment, deployment.Deps{Client: m.api, Deployments: cs[0], ReplicaSets: cs[1], Pods: cs[2], Clock: m.clock,
+		Recorder: events.NewRecorder(m.events, "deployment-controller", "")}, m.log)
 }
 
 func (m *Manager) buildGC() (Controller, error) {
@@ -103,7 +106,8 @@ func (m *Manager) buildNodeLifecycle() (Controller, error) {
 	if err != nil {
 		return nil, err
 	}
-	return nodelifecycle.New(m.cfg.NodeLifecycle, nodelifecycle.Deps{Client: m.api, Nodes: cs[0], Leases: cs[1], Pods: cs[2], Clock: m.clock}, m.log)
+	return nodelifecycle.New(m.cfg.NodeLifecycle, nodelifecycle.Deps{Client: m.api, Nodes: cs[0], Leases: cs[1], Pods: cs[2], Clock: m.clock,
+		Recorder: events.NewRecorder(m.events, "node-controller", "")}, m.log)
 }
 
 func (m *Manager) buildEndpointSlice() (Controller, error) {

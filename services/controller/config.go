@@ -7,6 +7,7 @@ import (
 	"slices"
 
 	"github.com/gantryio/gantry/internal/apimeta"
+	"github.com/gantryio/gantry/internal/events"
 	"github.com/gantryio/gantry/internal/informer"
 	"github.com/gantryio/gantry/internal/leaderelect"
 	"github.com/gantryio/gantry/internal/workqueue"
@@ -82,6 +83,8 @@ type Deps struct {
 	Client API
 	// Clock drives the controllers' queues and timestamps (real when nil).
 	Clock workqueue.Clock
+	// Events makes each controller's Recorder (nil: no events).
+	Events events.Factory
 }
 
 // ErrConfig is wrapped by New's configuration errors.

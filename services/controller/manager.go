@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 
 	gantryv1 "github.com/gantryio/gantry/gen/gantry/v1"
+	"github.com/gantryio/gantry/internal/events"
 	"github.com/gantryio/gantry/internal/informer"
 	"github.com/gantryio/gantry/internal/leaderelect"
 	"github.com/gantryio/gantry/internal/workqueue"
@@ -29,10 +30,11 @@ type Controller interface {
 
 // Manager is one controller-manager replica.
 type Manager struct {
-	cfg   Config
-	log   *zap.Logger
-	api   API
-	clock workqueue.Clock
+	cfg    Config
+	log    *zap.Logger
+	api    API
+	clock  workqueue.Clock
+	events events.Factory
 
 	informers   map[string]*informer.Informer
 	controllers []Controller
@@ -62,7 +64,8 @@ func New(cfg Config, deps Deps, logger *zap.Logger) (*Manager, error) {
 	if deps.Clock == nil {
 		deps.Clock = workqueue.RealClock{}
 	}
-	m := &Manager{cfg: cfg, log: logger.Named("controller"), api: deps.Client, clock: deps.Clock, informers: map[string]*informer.Informer{}}
+	m := &Manager{cfg: cfg, log: logger.Named("controller"), api: deps.Client, clock: deps.Clock, events: deps.Events,
+		informers: map[string]*informer.Informer{}}
 	if err := m.build(); err != nil {
 		return nil, err
 	}

@@ -1,6 +1,7 @@
 package controller
 
 import (
+	"github.com/gantryio/gantry/internal/events"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 )
@@ -20,6 +21,9 @@ func newMetrics(m *Manager) *metrics {
 		}
 		return 0
 	}))
+	if c, ok := events.CollectorOf(m.events); ok {
+		reg.MustRegister(c)
+	}
 	for _, c := range m.controllers {
 		labels := prometheus.Labels{"controller": c.Name()}
 		reg.MustRegister(

@@ -6,6 +6,7 @@ import (
 
 	gantryv1 "github.com/gantryio/gantry/gen/gantry/v1"
 	"github.com/gantryio/gantry/internal/apistatus"
+	"github.com/gantryio/gantry/internal/events"
 	"go.uber.org/zap"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
@@ -39,6 +40,9 @@ func (s *Scheduler) bind(ctx context.Context, items []bindItem) {
 		if r.GetCode() == int32(codes.OK) {
 			s.scheduled.Add(1)
 			s.metrics.binds.WithLabelValues("ok").Inc()
+			pod := items[i].qp.Info.Pod
+			s.rec.Eventf(pod, events.Normal, "Scheduled", "Successfully assigned %s/%s to %s",
+				pod.GetMetadata().GetNamespace(), pod.GetMetadata().GetName(), items[i].node)
 			continue
 		}
 		s.bindFailed(items[i], status.Error(codes.Code(r.GetCode()), r.GetMessage()))

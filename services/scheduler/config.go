@@ -7,6 +7,7 @@ import (
 	"time"
 
 	gantryv1 "github.com/gantryio/gantry/gen/gantry/v1"
+	"github.com/gantryio/gantry/internal/events"
 	"github.com/gantryio/gantry/internal/informer"
 	"github.com/gantryio/gantry/internal/leaderelect"
 	"github.com/gantryio/gantry/services/scheduler/clock"
@@ -103,4 +104,6 @@ type Deps struct {
 	Client API
 	// Clock drives the queue's backoff and flushes (nil: the real clock).
 	Clock clock.Clock
+	// Recorder records Scheduled and FailedScheduling events (nil: none).
+	Recorder events.Recorder
 }

@@ -27,12 +27,16 @@ type flow struct {
 	s   *Scheduler
 }
 
-func newFlow(t *testing.T) *flow {
+func newFlow(t *testing.T, opts ...func(*Deps)) *flow {
 	t.Helper()
 	api, clk := newFakeAPI(), clock.NewFake()
 	cfg := DefaultConfig()
 	cfg.Listen, cfg.HTTPListen, cfg.Election.Identity = "127.0.0.1:0", "", "flow"
-	s, err := New(cfg, Deps{Client: api, Clock: clk}, zaptest.NewLogger(t))
+	deps := Deps{Client: api, Clock: clk}
+	for _, o := range opts {
+		o(&deps)
+	}
+	s, err := New(cfg, deps, zaptest.NewLogger(t))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,7 @@
 package scheduler
 
 import (
+	"github.com/gantryio/gantry/internal/events"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 )
@@ -34,6 +35,9 @@ func newMetrics(s *Scheduler) *metrics {
 	}
 	m.reg.MustRegister(m.attempts, m.latency, m.binds, m.batchSize, m.bindCall, m.condWrite,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	if c, ok := events.CollectorOf(s.rec); ok {
+		m.reg.MustRegister(c)
+	}
 	for _, q := range []string{"active", "backoff", "unschedulable"} {
 		m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "gantry_scheduler_pending_pods",
 			Help: "Pods in the scheduling queue by queue.", ConstLabels: prometheus.Labels{"queue": q}},

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	gantryv1 "github.com/gantryio/gantry/gen/gantry/v1"
+	"github.com/gantryio/gantry/internal/events"
 	"github.com/gantryio/gantry/services/scheduler/cache"
 	"github.com/gantryio/gantry/services/scheduler/framework"
 	"github.com/gantryio/gantry/services/scheduler/queue"
@@ -73,6 +74,8 @@ func (s *Scheduler) unschedulable(ctx context.Context, qp *queue.QueuedPod, cur 
 	s.queue.AddUnschedulable(qp, rejectors)
 	msg := d.Message()
 	s.log.Debug("pod unschedulable", zap.String("pod", qp.Info.Key), zap.String("reason", msg))
+	// Each attempt records it; repeats only count up on one Event.
+	s.rec.Event(cur, events.Warning, "FailedScheduling", msg)
 	s.conds.set(ctx, cur, msg)
 }
 

@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 
 	"github.com/gantryio/gantry/internal/apimeta"
+	"github.com/gantryio/gantry/internal/events"
 	"github.com/gantryio/gantry/internal/informer"
 	"github.com/gantryio/gantry/internal/leaderelect"
 	"github.com/gantryio/gantry/services/scheduler/cache"
@@ -32,6 +33,7 @@ type Scheduler struct {
 	log   *zap.Logger
 	api   API
 	clock clock.Clock
+	rec   events.Recorder
 
 	nodes, pods *informer.Informer
 	cache       *cache.Cache
@@ -67,7 +69,7 @@ func New(cfg Config, deps Deps, logger *zap.Logger) (*Scheduler, error) {
 		deps.Clock = clock.Real()
 	}
 	s := &Scheduler{cfg: cfg, log: logger.Named("scheduler"), api: deps.Client, clock: deps.Clock,
-		cache: cache.New(), fw: framework.Default()}
+		rec: events.OrDiscard(deps.Recorder), cache: cache.New(), fw: framework.Default()}
 	if err := s.build(); err != nil {
 		return nil, err
 	}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/gantryio/gantry/internal/events"
 	"github.com/gantryio/gantry/internal/workqueue"
 	"github.com/gantryio/gantry/services/controller/ctrl"
 )
@@ -27,6 +28,8 @@ type Deps struct {
 	Client                         ctrl.Client
 	Deployments, ReplicaSets, Pods ctrl.Cache
 	Clock                          workqueue.Clock
+	// Recorder records ReplicaSet scaling (nil: none).
+	Recorder events.Recorder
 }
 
 // ErrConfig is wrapped by New's configuration errors.

@@ -108,6 +108,9 @@ func (s *state) createNewRS(ctx context.Context, revision int64) error {
 	}
 	created, err := s.c.client.Create(ctx, apimeta.Wrap(rs))
 	if err == nil {
+		if replicas > 0 {
+			s.scaled(rs.GetMetadata().GetName(), 0, replicas)
+		}
 		s.adoptNew(created)
 		s.pendingReason = deployutil.ReasonNewRSCreated
 		return nil

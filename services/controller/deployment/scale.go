@@ -11,6 +11,7 @@ import (
 	gantryv1 "github.com/gantryio/gantry/gen/gantry/v1"
 	"github.com/gantryio/gantry/internal/apimeta"
 	"github.com/gantryio/gantry/internal/deployutil"
+	"github.com/gantryio/gantry/internal/events"
 	"github.com/gantryio/gantry/services/controller/ctrl"
 	"google.golang.org/protobuf/proto"
 )
@@ -39,8 +40,21 @@ func (s *state) scaleRS(ctx context.Context, r *rsState, n int32) (bool, error) 
 	if err != nil {
 		return false, fmt.Errorf("scale ReplicaSet %s from %d to %d: %w", ctrl.Key(r.obj), r.replicas(), n, err)
 	}
+	if sizeChanged {
+		s.scaled(r.meta().GetName(), r.replicas(), n)
+	}
 	r.obj = updated
 	return sizeChanged, nil
+}
+
+// scaled records a ReplicaSet's new size on the Deployment, in
+// Kubernetes' words.
+func (s *state) scaled(rs string, from, to int32) {
+	dir := "up"
+	if to < from {
+		dir = "down"
+	}
+	s.c.rec.Eventf(s.d(), events.Normal, "ScalingReplicaSet", "Scaled %s replica set %s from %d to %d", dir, rs, from, to)
 }
 
 // isScalingEvent reports whether spec.replicas changed since the active

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/gantryio/gantry/internal/events"
 	"github.com/gantryio/gantry/internal/workqueue"
 	"github.com/gantryio/gantry/services/controller/ctrl"
 )
@@ -49,6 +50,8 @@ type Deps struct {
 	// Nodes, Leases and Pods are caches of every Node, Lease and Pod.
 	Nodes, Leases, Pods ctrl.Cache
 	Clock               workqueue.Clock
+	// Recorder records nodes going NotReady and pods evicted (nil: none).
+	Recorder events.Recorder
 }
 
 // ErrConfig is wrapped by New's configuration errors.

@@ -9,6 +9,7 @@ import (
 
 	gantryv1 "github.com/gantryio/gantry/gen/gantry/v1"
 	"github.com/gantryio/gantry/internal/apimeta"
+	"github.com/gantryio/gantry/internal/events"
 	"github.com/gantryio/gantry/internal/informer"
 	"github.com/gantryio/gantry/internal/workqueue"
 	"github.com/gantryio/gantry/services/controller/ctrl"
@@ -25,6 +26,7 @@ type Controller struct {
 	client              ctrl.Client
 	nodes, leases, pods ctrl.Cache
 	clock               workqueue.Clock
+	rec                 events.Recorder
 	log                 *zap.Logger
 	queue               *workqueue.Queue[string]
 	runner              *ctrl.Runner
@@ -58,7 +60,7 @@ func New(cfg Config, deps Deps, logger *zap.Logger) (*Controller, error) {
 		return nil, err
 	}
 	c := &Controller{cfg: cfg, client: deps.Client, nodes: deps.Nodes, leases: deps.Leases, pods: deps.Pods,
-		clock: deps.Clock, log: logger.Named(Name), queue: q, seen: newTracker(), limiter: newLimiter(cfg.EvictionRate)}
+		clock: deps.Clock, rec: events.OrDiscard(deps.Recorder), log: logger.Named(Name), queue: q, seen: newTracker(), limiter: newLimiter(cfg.EvictionRate)}
 	c.runner = ctrl.NewRunner(Name, q, c.reconcile, c.log)
 	if err := c.register(); err != nil {
 		return nil, fmt.Errorf("nodelifecycle: %w", err)
@@ -233,5 +235,6 @@ func (c *Controller) markUnknown(ctx context.Context, n *gantryv1.Node, now time
 	}
 	c.log.Warn("node stopped renewing its lease: marked Unknown", zap.String("node", name),
 		zap.Duration("grace_period", c.cfg.GracePeriod), zap.String("was", readyStatus(n)))
+	c.rec.Eventf(n, events.Normal, "NodeNotReady", "Node %s status is now: NodeNotReady", name)
 	return nil
 }

@@ -8,6 +8,7 @@ import (
 
 	gantryv1 "github.com/gantryio/gantry/gen/gantry/v1"
 	"github.com/gantryio/gantry/internal/apimeta"
+	"github.com/gantryio/gantry/internal/events"
 	"github.com/gantryio/gantry/internal/taints"
 	"github.com/gantryio/gantry/services/controller/ctrl"
 	"go.uber.org/zap"
@@ -131,6 +132,7 @@ func (c *Controller) deletePods(ctx context.Context, node string, pods []*gantry
 		switch {
 		case r.Err == nil:
 			c.evictions.Add(1)
+			c.rec.Eventf(pods[i], events.Normal, "TaintManagerEviction", "Marking for deletion Pod %s/%s", m.GetNamespace(), m.GetName())
 			c.log.Info("evicted pod", zap.String("node", node), zap.String("pod", m.GetNamespace()+"/"+m.GetName()), zap.Strings("taints", keys))
 		case ctrl.IsNotFound(r.Err) || ctrl.IsConflict(r.Err):
 			// Gone, or replaced by another pod of the same name.

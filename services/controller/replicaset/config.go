@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/gantryio/gantry/internal/events"
 	"github.com/gantryio/gantry/internal/workqueue"
 	"github.com/gantryio/gantry/services/controller/ctrl"
 )
@@ -42,6 +43,8 @@ type Deps struct {
 	Client            ctrl.Client
 	ReplicaSets, Pods ctrl.Cache
 	Clock             workqueue.Clock
+	// Recorder records pod creates and deletes (nil: none).
+	Recorder events.Recorder
 }
 
 // ErrConfig is wrapped by New's configuration errors.

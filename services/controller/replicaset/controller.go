@@ -4,6 +4,7 @@ import (
 	"context"
 
 	gantryv1 "github.com/gantryio/gantry/gen/gantry/v1"
+	"github.com/gantryio/gantry/internal/events"
 	"github.com/gantryio/gantry/internal/informer"
 	"github.com/gantryio/gantry/internal/workqueue"
 	"github.com/gantryio/gantry/services/controller/ctrl"
@@ -18,6 +19,7 @@ type Controller struct {
 	rsets  ctrl.Cache
 	pods   ctrl.Cache
 	clock  workqueue.Clock
+	rec    events.Recorder
 	log    *zap.Logger
 	exp    *expectations.Expectations
 	queue  *workqueue.Queue[string]
@@ -43,7 +45,7 @@ func New(cfg Config, deps Deps, logger *zap.Logger) (*Controller, error) {
 		return nil, err
 	}
 	c := &Controller{
-		cfg: cfg, client: deps.Client, rsets: deps.ReplicaSets, pods: deps.Pods, clock: deps.Clock,
+		cfg: cfg, client: deps.Client, rsets: deps.ReplicaSets, pods: deps.Pods, clock: deps.Clock, rec: events.OrDiscard(deps.Recorder),
 		log: logger.Named(Name), exp: expectations.New(deps.Clock, cfg.ExpectationsTTL), queue: q,
 	}
 	c.runner = ctrl.NewRunner(Name, q, c.reconcile, c.log)

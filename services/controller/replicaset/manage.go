@@ -7,6 +7,7 @@ import (
 
 	gantryv1 "github.com/gantryio/gantry/gen/gantry/v1"
 	"github.com/gantryio/gantry/internal/apimeta"
+	"github.com/gantryio/gantry/internal/events"
 	"github.com/gantryio/gantry/services/controller/ctrl"
 	"go.uber.org/zap"
 	"google.golang.org/grpc/codes"
@@ -27,7 +28,7 @@ func (c *Controller) manage(ctx context.Context, key string, rs *gantryv1.Replic
 		return c.createPods(ctx, key, rs, n)
 	case diff > 0:
 		n := min(diff, c.cfg.BurstReplicas)
-		return c.deletePods(ctx, key, podsToDelete(active, n))
+		return c.deletePods(ctx, key, rs, podsToDelete(active, n))
 	}
 	return nil
 }
@@ -63,9 +64,11 @@ func (c *Controller) createRound(ctx context.Context, rs *gantryv1.ReplicaSet, c
 		for _, r := range ctrl.RunBatch(ctx, c.client, ops, c.cfg.BatchSize, c.cfg.BatchParallelism) {
 			switch {
 			case r.Err == nil:
+				c.rec.Eventf(rs, events.Normal, "SuccessfulCreate", "Created pod: %s", ctrl.Meta(r.Object).GetName())
 			case status.Code(r.Err) == codes.AlreadyExists && attempt < maxNameRetries:
 				pending++
 			default:
+				c.rec.Eventf(rs, events.Warning, "FailedCreate", "Error creating: %v", r.Err)
 				failed++
 				if err == nil {
 					err = r.Err
@@ -93,7 +96,7 @@ func newPod(rs *gantryv1.ReplicaSet) *gantryv1.Object {
 
 // deletePods deletes victims (uid preconditions). Those that fail are
 // taken off the expected deletions at once.
-func (c *Controller) deletePods(ctx context.Context, key string, victims []*gantryv1.Object) error {
+func (c *Controller) deletePods(ctx context.Context, key string, rs *gantryv1.ReplicaSet, victims []*gantryv1.Object) error {
 	keys := make([]string, len(victims))
 	ops := make([]*gantryv1.BatchOp, len(victims))
 	for i, p := range victims {
@@ -107,10 +110,12 @@ func (c *Controller) deletePods(ctx context.Context, key string, victims []*gant
 	for i, r := range ctrl.RunBatch(ctx, c.client, ops, c.cfg.BatchSize, c.cfg.BatchParallelism) {
 		switch {
 		case r.Err == nil:
+			c.rec.Eventf(rs, events.Normal, "SuccessfulDelete", "Deleted pod: %s", ctrl.Meta(victims[i]).GetName())
 		case ctrl.IsNotFound(r.Err):
 			// Already gone; its delete event may have come and gone.
 			c.exp.DeletionObserved(key, keys[i])
 		default:
+			c.rec.Eventf(rs, events.Warning, "FailedDelete", "Error deleting: %v", r.Err)
 			c.exp.DeletionObserved(key, keys[i])
 			errs = append(errs, fmt.Errorf("delete pod %s: %w", keys[i], r.Err))
 		}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	gantryv1 "github.com/gantryio/gantry/gen/gantry/v1"
+	"github.com/gantryio/gantry/internal/events"
 	"go.uber.org/zap"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
@@ -49,6 +50,8 @@ type Config struct {
 	MaxBatch int
 	Timeout  time.Duration
 	Clock    clock.WithTicker
+	// Recorder records Starting and NodeReady/NodeNotReady (nil: none).
+	Recorder events.Recorder
 }
 
 // DefaultConfig returns the defaults: a heartbeat every 40 s.
@@ -73,6 +76,8 @@ type nodeState struct {
 	// changes counts what made it dirty: a write clears dirty only if
 	// nothing changed while it was in flight.
 	changes uint64
+	// announced: the Starting event was recorded.
+	announced bool
 }
 
 // Manager registers nodes and keeps their status.
@@ -106,6 +111,7 @@ func New(cfg Config, api API, nodes []Node, logger *zap.Logger) *Manager {
 	if cfg.Clock == nil {
 		cfg.Clock = def.Clock
 	}
+	cfg.Recorder = events.OrDiscard(cfg.Recorder)
 	m := &Manager{cfg: cfg, api: api, log: logger.Named("node"), nodes: map[string]*nodeState{}, wake: make(chan struct{}, 1)}
 	for _, n := range nodes {
 		m.order = append(m.order, n.Name)
@@ -295,12 +301,27 @@ func (m *Manager) writeStatuses(ctx context.Context, names []string) {
 // the status was taken (changes then).
 func (m *Manager) wrote(node string, s *gantryv1.NodeStatus, now time.Time, changes uint64) {
 	m.mu.Lock()
-	defer m.mu.Unlock()
 	st := m.nodes[node]
+	before, uid := readyStatus(st.status), st.uid
 	st.status, st.lastBeat = s, now
 	if st.changes == changes {
 		st.dirty = false
 	}
+	m.mu.Unlock()
+	// As the kubelet: an event each time Ready changes, the first status
+	// of a new Node included.
+	if after := readyStatus(s); after != before {
+		reason := "NodeNotReady"
+		if after == "True" {
+			reason = "NodeReady"
+		}
+		m.cfg.Recorder.Eventf(nodeRef(node, uid), events.Normal, reason, "Node %s status is now: %s", node, reason)
+	}
+}
+
+// nodeRef refers to a Node in events.
+func nodeRef(name, uid string) *gantryv1.ObjectReference {
+	return &gantryv1.ObjectReference{Kind: "Node", ApiVersion: "v1", Name: name, Uid: uid}
 }
 
 // statusObject is the node's status with heartbeat time now; conditions

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	gantryv1 "github.com/gantryio/gantry/gen/gantry/v1"
+	"github.com/gantryio/gantry/internal/events"
 	"go.uber.org/zap"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/protobuf/proto"
@@ -16,6 +17,7 @@ import (
 // our labels into them; it retries until every node is registered or ctx
 // ends. Statuses follow with Run.
 func (m *Manager) Register(ctx context.Context) error {
+	defer m.started()
 	for attempt := 0; ; attempt++ {
 		pending := m.unregistered()
 		if len(pending) == 0 {
@@ -32,6 +34,24 @@ func (m *Manager) Register(ctx context.Context) error {
 			return fmt.Errorf("register nodes: %w", ctx.Err())
 		case <-m.cfg.Clock.After(min(time.Duration(attempt+1)*200*time.Millisecond, 5*time.Second)):
 		}
+	}
+}
+
+// started records, once per process, that each registered node's agent
+// started (the kubelet's "Starting kubelet.").
+func (m *Manager) started() {
+	m.mu.Lock()
+	type ref struct{ name, uid string }
+	var refs []ref
+	for _, n := range m.order {
+		if st := m.nodes[n]; st.uid != "" && !st.announced {
+			st.announced = true
+			refs = append(refs, ref{n, st.uid})
+		}
+	}
+	m.mu.Unlock()
+	for _, r := range refs {
+		m.cfg.Recorder.Event(nodeRef(r.name, r.uid), events.Normal, "Starting", "Starting node agent.")
 	}
 }
 

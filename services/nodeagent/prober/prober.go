@@ -7,6 +7,7 @@ import (
 	"time"
 
 	gantryv1 "github.com/gantryio/gantry/gen/gantry/v1"
+	"github.com/gantryio/gantry/internal/events"
 	"github.com/gantryio/gantry/services/nodeagent/runtime"
 	"go.uber.org/zap"
 	"k8s.io/utils/clock"
@@ -23,6 +24,8 @@ type Config struct {
 	Clock clock.WithTicker
 	// UserAgent is sent with HTTP probes.
 	UserAgent string
+	// Recorder records each failed probe as an Unhealthy event (nil: none).
+	Recorder events.Recorder
 }
 
 // DefaultConfig returns the defaults.
@@ -113,6 +116,7 @@ func New(cfg Config, exec Execer, onChange func(uid string), logger *zap.Logger)
 	if cfg.UserAgent == "" {
 		cfg.UserAgent = def.UserAgent
 	}
+	cfg.Recorder = events.OrDiscard(cfg.Recorder)
 	if onChange == nil {
 		onChange = func(string) {}
 	}

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	gantryv1 "github.com/gantryio/gantry/gen/gantry/v1"
+	"github.com/gantryio/gantry/internal/events"
 	"go.uber.org/zap"
 )
 
@@ -147,6 +148,10 @@ func (w *worker) step(ctx context.Context) time.Duration {
 	}
 	if res == failure {
 		w.log.Debug("probe failed", zap.String("message", msg), zap.Int("consecutive", w.resultRun))
+		// Every failure, as the kubelet records them: repeats count up
+		// on one Event, and the threshold decides what happens.
+		w.m.cfg.Recorder.Eventf(events.PodContainerRef(pod.Namespace, pod.Name, pod.UID, w.container.GetName()),
+			events.Warning, "Unhealthy", "%s probe failed: %s", w.kind, msg)
 	}
 	if (res == failure && w.resultRun < w.timing.failures) || (res == success && w.resultRun < w.timing.successes) {
 		return period
