@@ -52,13 +52,15 @@ func cpuTime() time.Duration {
 // interval (0: back to back), then waits until every watcher has sent
 // every event. It reports the CPU the whole process spent per event
 // delivered to one watcher, and the messages per delivered event.
-func benchmarkFanout(b *testing.B, n int, interval time.Duration) {
+func benchmarkFanout(b *testing.B, n int, interval, sendInterval time.Duration) {
 	st := newStore()
 	kind, _ := apimeta.Lookup(apimeta.KindConfigMap)
 	ctx, cancel := context.WithCancel(context.Background())
 	sinks := make([]*countingSender, n)
 	var wg sync.WaitGroup
-	srv := New(DefaultConfig(), st, caughtUp{})
+	cfg := DefaultConfig()
+	cfg.SendInterval = sendInterval
+	srv := New(cfg, st, caughtUp{})
 	first := st.Revision()
 	req := &gantryv1.WatchRequest{ResourceVersion: apimeta.FormatResourceVersion(first)}
 	for i := range sinks {
@@ -120,10 +122,15 @@ func mustCursor(b *testing.B, st *store.Store, rev uint64) store.Cursor {
 
 // BenchmarkFanout: writes back to back (watchers batch naturally) and at
 // 500 a second (the gantry bench watch section's rate, where per-message
-// costs show), to 100 and 1,000 watchers.
+// costs show, with and without send coalescing), to 100 and 1,000
+// watchers.
 func BenchmarkFanout(b *testing.B) {
 	for _, n := range []int{100, 1000} {
-		b.Run(fmt.Sprintf("watchers=%d/burst", n), func(b *testing.B) { benchmarkFanout(b, n, 0) })
-		b.Run(fmt.Sprintf("watchers=%d/500per_s", n), func(b *testing.B) { benchmarkFanout(b, n, 2*time.Millisecond) })
+		b.Run(fmt.Sprintf("watchers=%d/burst", n), func(b *testing.B) { benchmarkFanout(b, n, 0, DefaultConfig().SendInterval) })
+		for _, si := range []time.Duration{0, 10 * time.Millisecond} {
+			b.Run(fmt.Sprintf("watchers=%d/500per_s/send-interval=%v", n, si), func(b *testing.B) {
+				benchmarkFanout(b, n, 2*time.Millisecond, si)
+			})
+		}
 	}
 }
