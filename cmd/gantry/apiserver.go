@@ -4,12 +4,13 @@ import (
 	"strings"
 
 	"github.com/gantryio/gantry/services/apiserver"
+	"github.com/gantryio/gantry/services/apiserver/servicenet"
 	"github.com/spf13/cobra"
 )
 
 func apiserverCmd() *cobra.Command {
 	cfg := apiserver.DefaultConfig()
-	var initial, join string
+	var initial, join, serviceCIDR, nodePorts string
 	cmd := &cobra.Command{
 		Use:   "apiserver",
 		Short: "Run a master: the API server with its Raft-replicated store",
@@ -24,6 +25,9 @@ func apiserverCmd() *cobra.Command {
 			}
 			if join != "" {
 				cfg.Join = strings.Split(join, ",")
+			}
+			if cfg.API.ServiceNetwork, err = servicenet.Parse(serviceCIDR, nodePorts); err != nil {
+				return err
 			}
 			log, err := newLogger(cmd)
 			if err != nil {
@@ -60,5 +64,9 @@ func apiserverCmd() *cobra.Command {
 		"tolerationSeconds of the node.gantry.io/not-ready:NoExecute toleration added to every pod that has none (negative: add none)")
 	f.Int64Var(&cfg.API.Tolerations.UnreachableSeconds, "default-unreachable-toleration-seconds", cfg.API.Tolerations.UnreachableSeconds,
 		"tolerationSeconds of the node.gantry.io/unreachable:NoExecute toleration added to every pod that has none (negative: add none)")
+	f.StringVar(&serviceCIDR, "service-cluster-ip-range", servicenet.DefaultClusterIPRange,
+		"IPv4 CIDR (/12 to /30) Services get cluster IPs from; its first address is kept for the API server's own Service. Give every master the same")
+	f.StringVar(&nodePorts, "service-node-port-range", servicenet.DefaultNodePortRange,
+		"FIRST-LAST ports NodePort and LoadBalancer Services get node ports from. Give every master the same")
 	return cmd
 }

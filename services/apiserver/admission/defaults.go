@@ -112,6 +112,10 @@ func defaultService(svc *gantryv1.Service) {
 	if s.SessionAffinity == "" {
 		s.SessionAffinity = "None"
 	}
+	// clusterIPs repeats clusterIP; either one alone asks for the address.
+	if s.ClusterIp == "" && len(s.ClusterIps) > 0 {
+		s.ClusterIp = s.ClusterIps[0]
+	}
 	for _, port := range s.Ports {
 		if port == nil {
 			continue

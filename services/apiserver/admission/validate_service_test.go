@@ -33,7 +33,9 @@ func TestValidateService(t *testing.T) {
 			"spec.ports[0].port", "must be between 1 and 65535"),
 		mk("port too big", validService, port(func(p *gantryv1.ServicePort) { p.Port = 65536 }),
 			"spec.ports[0].port", "must be between 1 and 65535"),
-		mk("protocol SCTP", validService, port(func(p *gantryv1.ServicePort) { p.Protocol = "SCTP" }), "", ""),
+		mk("protocol UDP", validService, port(func(p *gantryv1.ServicePort) { p.Protocol = "UDP" }), "", ""),
+		mk("protocol SCTP", validService, port(func(p *gantryv1.ServicePort) { p.Protocol = "SCTP" }),
+			"spec.ports[0].protocol", `Unsupported value: "SCTP": supported values: "TCP", "UDP"`),
 		mk("protocol bad", validService, port(func(p *gantryv1.ServicePort) { p.Protocol = "ICMP" }),
 			"spec.ports[0].protocol", `Unsupported value: "ICMP"`),
 		mk("numeric targetPort", validService, port(func(p *gantryv1.ServicePort) { p.TargetPort = "8080" }), "", ""),
@@ -42,16 +44,37 @@ func TestValidateService(t *testing.T) {
 		mk("targetPort bad name", validService, port(func(p *gantryv1.ServicePort) { p.TargetPort = "web_port" }),
 			"spec.ports[0].targetPort", "must contain only alpha-numeric characters"),
 		mk("nodePort", validService, svc(func(s *gantryv1.ServiceSpec) { s.Type, s.Ports[0].NodePort = "NodePort", 30080 }), "", ""),
-		mk("nodePort out of range", validService, svc(func(s *gantryv1.ServiceSpec) { s.Type, s.Ports[0].NodePort = "NodePort", 8080 }),
-			"spec.ports[0].nodePort", "The range of valid ports is 30000-32767"),
+		// The node port range is the apiserver's flag: the store judges it.
+		mk("nodePort outside the default range", validService, svc(func(s *gantryv1.ServiceSpec) { s.Type, s.Ports[0].NodePort = "NodePort", 8080 }), "", ""),
+		mk("nodePort not a port", validService, svc(func(s *gantryv1.ServiceSpec) { s.Type, s.Ports[0].NodePort = "NodePort", 70000 }),
+			"spec.ports[0].nodePort", "must be between 1 and 65535"),
+		mk("nodePort on LoadBalancer", validService, svc(func(s *gantryv1.ServiceSpec) { s.Type, s.Ports[0].NodePort = "LoadBalancer", 30080 }), "", ""),
 		mk("nodePort on ClusterIP", validService, port(func(p *gantryv1.ServicePort) { p.NodePort = 30080 }),
 			"spec.ports[0].nodePort", "may not be used when `type` is 'ClusterIP'"),
 		mk("duplicate nodePort", validService, svc(func(s *gantryv1.ServiceSpec) {
 			s.Type = "NodePort"
 			s.Ports = []*gantryv1.ServicePort{{Name: "a", Port: 80, NodePort: 30001}, {Name: "b", Port: 81, NodePort: 30001}}
 		}), "spec.ports[1].nodePort", "Duplicate value"),
-		mk("type LoadBalancer", validService, svc(func(s *gantryv1.ServiceSpec) { s.Type = "LoadBalancer" }),
-			"spec.type", `Unsupported value: "LoadBalancer": supported values: "ClusterIP", "NodePort"`),
+		mk("type LoadBalancer", validService, svc(func(s *gantryv1.ServiceSpec) { s.Type = "LoadBalancer" }), "", ""),
+		mk("type ExternalName", validService, svc(func(s *gantryv1.ServiceSpec) { s.Type = "ExternalName" }),
+			"spec.type", `Unsupported value: "ExternalName": supported values: "ClusterIP", "NodePort", "LoadBalancer"`),
+		mk("headless LoadBalancer", validService, svc(func(s *gantryv1.ServiceSpec) { s.ClusterIp, s.Type = "None", "LoadBalancer" }),
+			"spec.clusterIP", "may not be set to 'None' for LoadBalancer services"),
+		mk("clusterIPs matching", validService, svc(func(s *gantryv1.ServiceSpec) { s.ClusterIp, s.ClusterIps = "10.96.0.10", []string{"10.96.0.10"} }), "", ""),
+		mk("clusterIPs dual", validService, svc(func(s *gantryv1.ServiceSpec) {
+			s.ClusterIp, s.ClusterIps = "10.96.0.10", []string{"10.96.0.10", "fd00::10"}
+		}), "spec.clusterIPs", "may hold at most one address"),
+		mk("clusterIPs mismatch", validService, svc(func(s *gantryv1.ServiceSpec) { s.ClusterIp, s.ClusterIps = "10.96.0.10", []string{"10.96.0.11"} }),
+			"spec.clusterIPs[0]", "must match `clusterIP`"),
+		mk("duplicate port and protocol", validService, svc(func(s *gantryv1.ServiceSpec) {
+			s.Ports = []*gantryv1.ServicePort{{Name: "a", Port: 80}, {Name: "b", Port: 80, Protocol: "TCP"}}
+		}), "spec.ports[1]", `Duplicate value: "80/TCP"`),
+		mk("one port number, two protocols", validService, svc(func(s *gantryv1.ServiceSpec) {
+			s.Ports = []*gantryv1.ServicePort{{Name: "dns", Port: 53, Protocol: "UDP"}, {Name: "dns-tcp", Port: 53, Protocol: "TCP"}}
+		}), "", ""),
+		mk("targetPort named", validService, port(func(p *gantryv1.ServicePort) { p.TargetPort = "http-alt" }), "", ""),
+		mk("selector key bad", validService, svc(func(s *gantryv1.ServiceSpec) { s.Selector = map[string]string{"a b": "x"} }),
+			"spec.selector", "name part must consist of"),
 		mk("clusterIP", validService, svc(func(s *gantryv1.ServiceSpec) { s.ClusterIp = "10.96.0.10" }), "", ""),
 		mk("clusterIP garbage", validService, svc(func(s *gantryv1.ServiceSpec) { s.ClusterIp = "10.96.0" }),
 			"spec.clusterIP", "must be a valid IP address"),

@@ -33,7 +33,7 @@ func toStatus(err error) error {
 	msg := err.Error()
 	switch {
 	case errors.Is(err, errInvalid), errors.Is(err, admission.ErrInvalid), errors.Is(err, watch.ErrInvalid),
-		errors.Is(err, store.ErrBadCommand):
+		errors.Is(err, store.ErrBadCommand), errors.Is(err, store.ErrInvalid):
 		return status.Error(codes.InvalidArgument, msg)
 	case errors.Is(err, store.ErrNotFound), errors.Is(err, store.ErrNamespaceNotFound), errors.Is(err, raftnode.ErrNoMember):
 		return status.Error(codes.NotFound, msg)
@@ -46,7 +46,7 @@ func toStatus(err error) error {
 		return status.Error(codes.FailedPrecondition, msg)
 	case errors.Is(err, store.ErrCompacted):
 		return status.Error(codes.OutOfRange, msg)
-	case errors.Is(err, errTooLarge), errors.Is(err, raftnode.ErrTooLarge):
+	case errors.Is(err, errTooLarge), errors.Is(err, raftnode.ErrTooLarge), errors.Is(err, store.ErrExhausted):
 		return status.Error(codes.ResourceExhausted, msg)
 	case errors.Is(err, raftnode.ErrNotLeader), errors.Is(err, raftnode.ErrNotApplied), errors.Is(err, errNoLeader):
 		return apistatus.WithReason(codes.Unavailable, apistatus.ReasonNotApplied, msg)

@@ -46,7 +46,7 @@ func (s *Service) prepareCreate(o *gantryv1.Object) (*storagev1.Op, error) {
 	m.CreationTimestamp = timestamppb.New(s.cfg.Now())
 	m.ResourceVersion, m.Generation = "", 0
 	m.DeletionTimestamp, m.DeletionGracePeriodSeconds = nil, nil
-	return &storagev1.Op{Type: storagev1.OpType_OP_TYPE_CREATE, Object: o}, nil
+	return &storagev1.Op{Type: storagev1.OpType_OP_TYPE_CREATE, Object: o, ServiceNetwork: s.serviceNetwork(o)}, nil
 }
 
 func (s *Service) prepareUpdate(o *gantryv1.Object) (*storagev1.Op, error) {
@@ -60,10 +60,20 @@ func (s *Service) prepareUpdate(o *gantryv1.Object) (*storagev1.Op, error) {
 		return nil, fmt.Errorf("%w: metadata.resourceVersion: Invalid value: %q: must be the version the object was read at", errInvalid, m.GetResourceVersion())
 	}
 	admission.Default(o)
+	admission.DefaultUpdate(o, old)
 	if err := admission.ValidateUpdate(o, old); err != nil {
 		return nil, err
 	}
-	return &storagev1.Op{Type: storagev1.OpType_OP_TYPE_UPDATE, Object: o, ExpectResourceVersion: rv, ExpectUid: m.GetUid()}, nil
+	return &storagev1.Op{Type: storagev1.OpType_OP_TYPE_UPDATE, Object: o, ExpectResourceVersion: rv, ExpectUid: m.GetUid(),
+		ServiceNetwork: s.serviceNetwork(o)}, nil
+}
+
+// serviceNetwork is the ranges to stamp on a write of o: Services only.
+func (s *Service) serviceNetwork(o *gantryv1.Object) *storagev1.ServiceNetwork {
+	if o.GetService() == nil {
+		return nil
+	}
+	return s.cfg.ServiceNetwork.Proto()
 }
 
 func (s *Service) prepareStatus(o *gantryv1.Object) (*storagev1.Op, error) {

@@ -5,6 +5,7 @@ import (
 
 	gantryv1 "github.com/gantryio/gantry/gen/gantry/v1"
 	"github.com/gantryio/gantry/services/apiserver/admission"
+	"github.com/gantryio/gantry/services/apiserver/servicenet"
 	"github.com/gantryio/gantry/services/apiserver/store"
 	"github.com/gantryio/gantry/services/apiserver/watch"
 	"go.uber.org/zap"
@@ -28,11 +29,16 @@ type Config struct {
 	// Tolerations are the tolerationSeconds new pods get for the node
 	// lifecycle taints (see admission.TolerationDefaults).
 	Tolerations admission.TolerationDefaults
+	// ServiceNetwork is where Services get cluster IPs and node ports
+	// from. The leader stamps it on every Service write, and the store
+	// allocates inside Apply, so all masters should be given the same.
+	ServiceNetwork servicenet.Ranges
 }
 
 // DefaultConfig returns the defaults.
 func DefaultConfig() Config {
-	return Config{ForwardHold: 5 * time.Second, Now: time.Now, NameSuffix: randomSuffix, Tolerations: admission.DefaultTolerations()}
+	return Config{ForwardHold: 5 * time.Second, Now: time.Now, NameSuffix: randomSuffix, Tolerations: admission.DefaultTolerations(),
+		ServiceNetwork: servicenet.Default()}
 }
 
 // Service implements ResourceService and ClusterService on one master.
@@ -53,6 +59,9 @@ func New(cfg Config, r Raft, st *store.Store, w *watch.Server, logger *zap.Logge
 	log := logger.Named("api")
 	if cfg.NameSuffix == nil {
 		cfg.NameSuffix = randomSuffix
+	}
+	if !cfg.ServiceNetwork.ClusterIPs.IsValid() {
+		cfg.ServiceNetwork = servicenet.Default()
 	}
 	return &Service{cfg: cfg, raft: r, st: st, watch: w, fwd: newForwarder(r, st, cfg.ForwardHold, log), log: log}
 }

@@ -24,6 +24,9 @@ func (tx *txn) create(op *storagev1.Op) Result {
 	if _, ok := tx.table(info).get(key); ok {
 		return Result{Err: fmt.Errorf("%w: %s %q", ErrAlreadyExists, info.Name, key)}
 	}
+	if err := tx.assignService(key, obj, nil, op); err != nil {
+		return Result{Err: err}
+	}
 	// The command was decoded for this Apply alone, so the store may own it.
 	meta.Generation = 1
 	tx.put(info, key, obj, nil)
@@ -42,6 +45,9 @@ func (tx *txn) update(op *storagev1.Op) Result {
 	}
 	oldMeta := apimeta.Meta(old)
 	if err := checkPreconditions(op, info.Name, key, oldMeta); err != nil {
+		return Result{Err: err}
+	}
+	if err := tx.assignService(key, obj, old, op); err != nil {
 		return Result{Err: err}
 	}
 	// Fields the server owns are kept from the stored object.

@@ -109,8 +109,9 @@ func (s *Store) Restore(r io.Reader) error {
 		}
 		tables[info.Name].put(key, o)
 	}
+	svc := newServiceIndex(tables[apimeta.KindService])
 	s.mu.Lock()
-	s.tables, s.members, s.revision = tables, members, hdr.GetRevision()
+	s.tables, s.members, s.revision, s.svc = tables, members, hdr.GetRevision(), svc
 	s.log.reset(hdr.GetRevision())
 	s.mu.Unlock()
 	return nil

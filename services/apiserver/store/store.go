@@ -26,12 +26,15 @@ type Store struct {
 	members  map[string]*storagev1.MemberInfo
 	revision uint64
 	log      *EventLog
+	// svc indexes the cluster IPs and node ports Services hold.
+	svc *serviceIndex
 }
 
 // New returns an empty store.
 func New(cfg Config) *Store {
 	s := &Store{log: NewEventLog(cfg.EventLogSize)}
 	s.tables, s.members = emptyTables(), map[string]*storagev1.MemberInfo{}
+	s.svc = newServiceIndex(s.tables[apimeta.KindService])
 	return s
 }
 

@@ -19,6 +19,10 @@ func lessRecord(a, b record) bool { return a.key < b.key }
 // stable and paginate by key. Clone is O(1) copy-on-write.
 type table struct {
 	t *btree.BTreeG[record]
+	// onChange, when set, keeps an index over the table in step with it:
+	// it sees every put and remove, with the object before (nil: none)
+	// and after (nil: removed). Clones do not carry it: they are frozen.
+	onChange func(key string, old, cur *gantryv1.Object)
 }
 
 func newTable() *table { return &table{t: btree.NewG(32, lessRecord)} }
@@ -28,9 +32,19 @@ func (t *table) get(key string) (*gantryv1.Object, bool) {
 	return r.obj, ok
 }
 
-func (t *table) put(key string, o *gantryv1.Object) { t.t.ReplaceOrInsert(record{key: key, obj: o}) }
+func (t *table) put(key string, o *gantryv1.Object) {
+	old, _ := t.t.ReplaceOrInsert(record{key: key, obj: o})
+	if t.onChange != nil {
+		t.onChange(key, old.obj, o)
+	}
+}
 
-func (t *table) remove(key string) { t.t.Delete(record{key: key}) }
+func (t *table) remove(key string) {
+	old, ok := t.t.Delete(record{key: key})
+	if ok && t.onChange != nil {
+		t.onChange(key, old.obj, nil)
+	}
+}
 
 func (t *table) len() int { return t.t.Len() }
 
