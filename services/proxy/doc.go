@@ -16,7 +16,9 @@
 // (dataplane operations are idempotent).
 //
 // Other node-local services (cluster DNS, ingress) read the routing table
-// through Proxy.Table: the latest snapshot built, shared and immutable.
+// through Proxy.Table (the latest snapshot built, shared and immutable; its
+// Services include headless ones with their endpoints) and learn of new
+// ones through Proxy.Watch.
 //
 // The proxy is stateless: on restart it lists everything again and the
 // first diff is against an empty table.

@@ -13,6 +13,7 @@ import (
 	"github.com/gantryio/gantry/internal/apimeta"
 	"github.com/gantryio/gantry/internal/informer"
 	"github.com/gantryio/gantry/services/proxy/dataplane"
+	"github.com/gantryio/gantry/services/proxy/dns"
 	"github.com/gantryio/gantry/services/proxy/table"
 	"go.uber.org/zap"
 	"google.golang.org/grpc"
@@ -29,6 +30,7 @@ type Proxy struct {
 	dp       dataplane.Dataplane
 	services *informer.Informer
 	slices   *informer.Informer
+	dns      *dns.Server // nil: no cluster DNS
 
 	grpc   *grpc.Server
 	health *health.Server
@@ -44,7 +46,7 @@ type Proxy struct {
 	// applied is what the dataplane carries; latest is the last table
 	// built (the same unless the last apply failed).
 	applied    atomic.Pointer[snapshot]
-	latest     atomic.Pointer[table.Table]
+	latest     atomic.Pointer[published]
 	synced     atomic.Bool
 	syncs      atomic.Int64
 	syncErrors atomic.Int64
@@ -71,6 +73,7 @@ func New(cfg Config, deps Deps, log *zap.Logger) (*Proxy, error) {
 		log = zap.NewNop()
 	}
 	p := &Proxy{cfg: cfg, log: log.Named("proxy"), api: deps.Client, dirty: make(chan struct{}, 1)}
+	p.latest.Store(&published{next: make(chan struct{})})
 	p.metrics = newMetrics(p)
 	p.dp = deps.Dataplane
 	p.mode = "custom"
@@ -89,6 +92,9 @@ func New(cfg Config, deps Deps, log *zap.Logger) (*Proxy, error) {
 		return nil, err
 	}
 	if p.slices, err = p.informer(apimeta.KindEndpointSlice); err != nil {
+		return nil, err
+	}
+	if err := p.newDNS(); err != nil {
 		return nil, err
 	}
 	return p, nil
@@ -122,11 +128,18 @@ func (p *Proxy) Run(ctx context.Context) error {
 	}
 	rctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	errc := make(chan error, 4)
+	errc := make(chan error, 5)
 	if err := p.serve(errc); err != nil {
 		return err
 	}
 	defer p.shutdown()
+	if p.dns != nil {
+		// Bound here, not in the DNS server's goroutine: a taken address
+		// fails Run at once.
+		if err := p.dns.Listen(); err != nil {
+			return fmt.Errorf("proxy: %w", err)
+		}
+	}
 	var wg sync.WaitGroup
 	defer wg.Wait()
 	defer cancel()
@@ -138,6 +151,13 @@ func (p *Proxy) Run(ctx context.Context) error {
 		})
 	}
 	wg.Go(func() { p.syncLoop(rctx) })
+	if p.dns != nil {
+		wg.Go(func() {
+			if err := p.dns.Run(rctx); err != nil {
+				errc <- fmt.Errorf("proxy: %w", err)
+			}
+		})
+	}
 	var err error
 	select {
 	case <-ctx.Done():
@@ -158,9 +178,30 @@ func (p *Proxy) Addr() string {
 // Mode returns the dataplane's mode.
 func (p *Proxy) Mode() string { return p.mode }
 
+// published is the latest table built and the channel closed when a newer
+// one replaces it.
+type published struct {
+	table *table.Table
+	next  chan struct{}
+}
+
+// publish makes t the latest table and wakes Watch callers.
+func (p *Proxy) publish(t *table.Table) {
+	old := p.latest.Swap(&published{table: t, next: make(chan struct{})})
+	close(old.next)
+}
+
 // Table returns the latest routing table built (nil before the first
 // sync). It is immutable and shared: cluster DNS and ingress read it.
-func (p *Proxy) Table() *table.Table { return p.latest.Load() }
+func (p *Proxy) Table() *table.Table { return p.latest.Load().table }
+
+// Watch returns the latest table (nil before the first sync) and a channel
+// closed when a newer one is built: node-local consumers (ingress) rebuild
+// what they derive from it without polling.
+func (p *Proxy) Watch() (*table.Table, <-chan struct{}) {
+	l := p.latest.Load()
+	return l.table, l.next
+}
 
 // Dataplane returns the proxy's dataplane.
 func (p *Proxy) Dataplane() dataplane.Dataplane { return p.dp }

@@ -12,7 +12,9 @@ import (
 
 	gantryv1 "github.com/gantryio/gantry/gen/gantry/v1"
 	"github.com/gantryio/gantry/internal/apimeta"
+	"github.com/gantryio/gantry/internal/client/clienttest"
 	"github.com/gantryio/gantry/internal/testutil"
+	"github.com/gantryio/gantry/services/proxy/table"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 )
@@ -155,4 +157,32 @@ func receiving(r *gantryv1.ServiceRoute) int {
 		}
 	}
 	return n
+}
+
+func TestWatchWakesOnNewTables(t *testing.T) {
+	store := clienttest.NewStore()
+	p := startFake(t, store, &fakeDataplane{}, nil)
+	testutil.Eventually(t, 10*time.Second, func() error {
+		if p.Table() == nil {
+			return errors.New("no table yet")
+		}
+		return nil
+	})
+	tb, changed := p.Watch()
+	storeService(t, store, "late")
+	select {
+	case <-changed:
+	case <-time.After(10 * time.Second):
+		t.Fatal("Watch's channel not closed after a new table")
+	}
+	next, _ := p.Watch()
+	if next == tb {
+		t.Fatal("Watch returned the old table after its channel closed")
+	}
+	testutil.Eventually(t, 10*time.Second, func() error {
+		if _, ok := p.Table().Service(table.ServiceKey{Namespace: "default", Name: "late"}); !ok {
+			return errors.New("service not in the table yet")
+		}
+		return nil
+	})
 }

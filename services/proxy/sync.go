@@ -98,7 +98,7 @@ func (p *Proxy) syncOnce(ctx context.Context) error {
 	since := p.takePending()
 	start := time.Now()
 	next := table.Build(p.cachedServices(), p.cachedSlices())
-	p.latest.Store(next)
+	p.publish(next)
 	prev := p.applied.Load()
 	var old *table.Table
 	if prev != nil {
