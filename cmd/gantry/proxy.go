@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"net/netip"
 	"strings"
 
 	"github.com/gantryio/gantry/internal/client"
@@ -14,17 +15,26 @@ func init() { register(proxyCmd) }
 func proxyCmd() *cobra.Command {
 	cfg := proxy.DefaultConfig()
 	var servers string
+	var dnsClients []string
 	cmd := &cobra.Command{
 		Use:   "proxy",
 		Short: "Run a node's service proxy: route service addresses to ready endpoints (userspace relays or nftables)",
 		Example: `  gantry proxy --servers 127.0.0.1:7001,127.0.0.1:7002,127.0.0.1:7003 --node n1 --mode userspace
   grpcurl -plaintext 127.0.0.1:10249 gantry.v1.ProxyService/Status
-  grpcurl -plaintext -d '{"namespace":"default","name":"web"}' 127.0.0.1:10249 gantry.v1.ProxyService/Routes`,
+  grpcurl -plaintext -d '{"namespace":"default","name":"web"}' 127.0.0.1:10249 gantry.v1.ProxyService/Routes
+  gantry proxy --node n1 --dns-listen 127.0.0.1:10053,bridge:53   # then: dig @127.0.0.1 -p 10053 web.default.svc.cluster.local`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ccfg, err := schedulerClientConfig(servers)
 			if err != nil {
 				return err
+			}
+			for _, c := range dnsClients {
+				p, err := netip.ParsePrefix(c)
+				if err != nil {
+					return fmt.Errorf("--dns-clients %q: want a CIDR such as 10.244.0.0/16", c)
+				}
+				cfg.DNS.Clients = append(cfg.DNS.Clients, p)
 			}
 			log, err := newLogger(cmd)
 			if err != nil {
@@ -57,6 +67,15 @@ func proxyCmd() *cobra.Command {
 	f.DurationVar(&u.DialTimeout, "dial-timeout", u.DialTimeout, "userspace mode: timeout of one dial to an endpoint")
 	f.IntVar(&u.MaxUDPSessions, "max-udp-sessions", u.MaxUDPSessions, "userspace mode: most UDP sessions at once")
 	f.DurationVar(&u.UDPIdleTimeout, "udp-idle-timeout", u.UDPIdleTimeout, "userspace mode: a UDP session without traffic for this long ends")
+	d := &cfg.DNS
+	f.StringSliceVar(&d.Listen, "dns-listen", d.Listen, "cluster DNS addresses, UDP and TCP (host:port; host \"bridge\" is the node's bridge address, the first of its pod CIDR, once allocated). Empty: no DNS")
+	f.StringVar(&d.Zone, "cluster-domain", d.Zone, "the cluster domain DNS is authoritative for")
+	f.DurationVar(&d.TTL, "dns-ttl", d.TTL, "TTL of DNS answers, negative ones included")
+	f.StringSliceVar(&d.Upstream, "dns-upstream", d.Upstream, "where names outside the cluster domain go: a resolv.conf path, or IP[:port] addresses. Empty: they are refused")
+	f.DurationVar(&d.UpstreamTimeout, "dns-upstream-timeout", d.UpstreamTimeout, "timeout of one exchange with an upstream resolver")
+	f.IntVar(&d.MaxUpstreamQueries, "dns-max-upstream-queries", d.MaxUpstreamQueries, "most forwarded DNS queries at once (SERVFAIL beyond)")
+	f.IntVar(&d.MaxQueries, "dns-max-queries", d.MaxQueries, "most DNS queries answered at once (SERVFAIL beyond)")
+	f.StringSliceVar(&dnsClients, "dns-clients", nil, "CIDRs allowed to query DNS besides loopback and, with bridge, the node's pod CIDR")
 	_ = cmd.MarkFlagRequired("node")
 	return cmd
 }

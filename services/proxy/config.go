@@ -9,6 +9,7 @@ import (
 	"github.com/gantryio/gantry/internal/informer"
 	"github.com/gantryio/gantry/services/proxy/dataplane"
 	"github.com/gantryio/gantry/services/proxy/dataplane/userspace"
+	"github.com/gantryio/gantry/services/proxy/dns"
 )
 
 // Config configures a node's proxy.
@@ -30,6 +31,9 @@ type Config struct {
 	PageSize int64
 	// Userspace configures the userspace dataplane.
 	Userspace userspace.Config
+	// DNS configures cluster DNS, served when DNS.Listen is set; a listen
+	// host may be DNSBridgeHost (see clusterdns.go).
+	DNS dns.Config
 }
 
 // DefaultConfig returns the defaults of `gantry proxy`.
@@ -42,6 +46,7 @@ func DefaultConfig() Config {
 		RetryBackoff:  client.Backoff{Initial: 500 * time.Millisecond, Max: 30 * time.Second, Multiplier: 2, Jitter: 0.2},
 		PageSize:      informer.DefaultConfig().PageSize,
 		Userspace:     userspace.DefaultConfig(),
+		DNS:           dns.DefaultConfig(),
 	}
 }
 
@@ -61,7 +66,7 @@ func (c *Config) validate() error {
 	case c.PageSize < 0:
 		return fmt.Errorf("%w: PageSize %d < 0", ErrConfig, c.PageSize)
 	}
-	return nil
+	return validDNSListen(c.DNS.Listen)
 }
 
 // Deps are the proxy's collaborators.

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/netip"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -243,4 +244,21 @@ func ipCmd(ctx context.Context, args ...string) error {
 		return fmt.Errorf("ip %s: %v: %s", strings.Join(args, " "), err, strings.TrimSpace(string(out)))
 	}
 	return nil
+}
+
+// Gateway returns the bridge's address for a pod CIDR, with the CIDR's
+// length: the CIDR's first address, which host-local IPAM gives the bridge
+// as the pods' gateway. Node-local services that pods reach by address
+// (cluster DNS) listen on it.
+func Gateway(podCIDR string) (netip.Prefix, error) {
+	p, err := netip.ParsePrefix(podCIDR)
+	if err != nil {
+		return netip.Prefix{}, fmt.Errorf("pod CIDR %q: %w", podCIDR, err)
+	}
+	p = p.Masked()
+	gw := p.Addr().Next()
+	if !gw.IsValid() || !p.Contains(gw) {
+		return netip.Prefix{}, fmt.Errorf("pod CIDR %q has no address for a gateway", podCIDR)
+	}
+	return netip.PrefixFrom(gw, p.Bits()), nil
 }

@@ -35,3 +35,15 @@ func TestSetupWaitsForThePodCIDR(t *testing.T) {
 		t.Fatalf("SetPodCIDR: %v (%q)", err, m.PodCIDR())
 	}
 }
+
+func TestGateway(t *testing.T) {
+	for cidr, want := range map[string]string{
+		"10.244.1.0/24": "10.244.1.1/24", "10.244.1.7/24": "10.244.1.1/24", "fd00::/64": "fd00::1/64",
+		"10.0.0.1/32": "", "bad": "",
+	} {
+		got, err := Gateway(cidr)
+		if (err != nil) != (want == "") || (err == nil && got.String() != want) {
+			t.Errorf("Gateway(%q) = %v, %v; want %q", cidr, got, err, want)
+		}
+	}
+}
