@@ -26,7 +26,8 @@ import (
 // the lists and carry ch.New as a whole.
 //
 // Routes of a protocol a dataplane cannot carry (SCTP in userspace) are
-// skipped and reported by Status, not returned as errors.
+// skipped and reported by RouteStatus (see Reporter), not returned as
+// errors.
 type Dataplane interface {
 	Apply(ctx context.Context, ch *table.Changes) error
 	// Close stops carrying every route and releases what the dataplane
