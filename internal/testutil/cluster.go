@@ -121,7 +121,9 @@ func (c *Cluster) Stop(m *Member) {
 	select {
 	case <-m.done:
 	case <-time.After(30 * time.Second):
-		c.t.Errorf("%s did not stop within 30s", m.ID)
+		// The stacks name what the stop waits on; without them a hang
+		// under load cannot be told apart from a slow machine.
+		c.t.Errorf("%s did not stop within 30s; goroutines:\n%s", m.ID, Goroutines())
 	}
 	m.conn.Close()
 	m.Running = false

@@ -81,7 +81,7 @@ func (n *Node) open() error {
 	if err != nil {
 		return fmt.Errorf("raft address %q: %w", n.cfg.RaftAddr, err)
 	}
-	n.trans, err = raft.NewTCPTransportWithLogger(n.cfg.RaftAddr, addr, 4, 10*time.Second, hl)
+	n.trans, err = newTransport(n.cfg.RaftAddr, addr, hl)
 	if err != nil {
 		return fmt.Errorf("listen for raft on %s: %w", n.cfg.RaftAddr, err)
 	}
