@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sort"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -121,6 +122,9 @@ func (e *env) get(ctx context.Context, kinds []*apimeta.Info, names []string, o 
 			if err != nil {
 				return fmt.Errorf("list %s: %w", pluralOf(resourceName(k.Name)), err)
 			}
+			if k.Name == apimeta.KindEvent {
+				sortEvents(list.GetItems())
+			}
 			groups = append(groups, list.GetItems())
 		}
 	}
@@ -131,6 +135,12 @@ func (e *env) get(ctx context.Context, kinds []*apimeta.Info, names []string, o 
 		return &ExitError{Code: 1}
 	}
 	return nil
+}
+
+// sortEvents orders events by when they were last seen, oldest first, as
+// kubectl prints them.
+func sortEvents(evs []*gantryv1.Object) {
+	sort.SliceStable(evs, func(i, j int) bool { return eventTime(evs[i].GetEvent()).Before(eventTime(evs[j].GetEvent())) })
 }
 
 func groupByKind(objs []*gantryv1.Object) [][]*gantryv1.Object {
