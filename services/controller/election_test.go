@@ -70,16 +70,19 @@ func TestOneLeaderAndLosingTheLeaseEndsRun(t *testing.T) {
 		t.Fatal("two replicas lead at once")
 	}
 
-	// Someone else takes the lease: a must stop.
-	o, err := api.Get(context.Background(), apimeta.KindLease, "gantry-system", "gantry-controller")
-	if err != nil {
-		t.Fatal(err)
-	}
-	l := proto.Clone(o.GetLease()).(*gantryv1.Lease)
-	l.Spec.HolderIdentity = "intruder"
-	if _, err := api.Update(context.Background(), apimeta.Wrap(l)); err != nil {
-		t.Fatal(err)
-	}
+	// Someone else takes the lease: a must stop. a renews the lease every
+	// RetryPeriod, so the intruder's write can lose that race (ABORTED):
+	// it re-reads and tries again, as a real contender would.
+	testutil.RetryAborted(t, 20*time.Second, func() error {
+		o, err := api.Get(context.Background(), apimeta.KindLease, "gantry-system", "gantry-controller")
+		if err != nil {
+			return err
+		}
+		l := proto.Clone(o.GetLease()).(*gantryv1.Lease)
+		l.Spec.HolderIdentity = "intruder"
+		_, err = api.Update(context.Background(), apimeta.Wrap(l))
+		return err
+	})
 	select {
 	case err := <-aDone:
 		if !errors.Is(err, leaderelect.ErrLost) {

@@ -179,11 +179,14 @@ func TestDeploymentLifecycle(t *testing.T) {
 
 	// A new template rolls out within maxSurge 1 (25% of 3, rounded up)
 	// and maxUnavailable 0 (rounded down).
-	cur := e.deployment("web")
-	cur.Spec.Template.Spec.Containers[0].Image = "v2"
-	if _, err := e.api.Update(ctx, apimeta.Wrap(cur)); err != nil {
-		t.Fatal(err)
-	}
+	// The controller writes the Deployment's status as pods change, so the
+	// update can race it (ABORTED): re-read and retry, as a user would.
+	testutil.RetryAborted(t, 20*time.Second, func() error {
+		cur := e.deployment("web")
+		cur.Spec.Template.Spec.Containers[0].Image = "v2"
+		_, err := e.api.Update(ctx, apimeta.Wrap(cur))
+		return err
+	})
 	e.watchRollout(t, "web", 4, 3)
 
 	rss := e.list(apimeta.KindReplicaSet)
