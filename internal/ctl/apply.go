@@ -127,6 +127,11 @@ func (e *env) applyAttempt(ctx context.Context, desired *gantryv1.Object, info *
 	}
 	e.applyWriteHook()
 	if _, err := cl.Update(ctx, merged); err != nil {
+		if rv := apimeta.Meta(desired).GetResourceVersion(); rv != "" && statusIs(err, codes.Aborted) {
+			// The manifest asks for that version (it came from get -o yaml,
+			// say); reading again cannot help.
+			return "", false, fmt.Errorf("the manifest's metadata.resourceVersion %s is not the object's (remove it to apply over any version): %w", rv, err)
+		}
 		return "", statusIs(err, codes.Aborted) || statusIs(err, codes.NotFound), err
 	}
 	return "configured", false, nil

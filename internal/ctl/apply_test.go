@@ -3,8 +3,11 @@ package ctl
 import (
 	"bytes"
 	"context"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -49,13 +52,13 @@ func webManifest(name string, replicas int, labels map[string]string, extra stri
 	b.WriteString("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: " + name + "\n")
 	if len(labels) > 0 {
 		b.WriteString("  labels:\n")
-		for _, k := range sortedKeys(labels) {
+		for _, k := range slices.Sorted(maps.Keys(labels)) {
 			b.WriteString("    " + k + ": " + labels[k] + "\n")
 		}
 	}
 	b.WriteString("spec:\n")
 	if replicas >= 0 {
-		b.WriteString("  replicas: " + itoa(replicas) + "\n")
+		b.WriteString("  replicas: " + strconv.Itoa(replicas) + "\n")
 	}
 	b.WriteString(`  selector:
     matchLabels: {app: ` + name + `}
@@ -68,39 +71,6 @@ func webManifest(name string, replicas int, labels map[string]string, extra stri
         image: nginx
 ` + extra)
 	return b.String()
-}
-
-func sortedKeys(m map[string]string) []string {
-	var ks []string
-	for k := range m {
-		ks = append(ks, k)
-	}
-	for i := range ks {
-		for j := i + 1; j < len(ks); j++ {
-			if ks[j] < ks[i] {
-				ks[i], ks[j] = ks[j], ks[i]
-			}
-		}
-	}
-	return ks
-}
-
-func itoa(n int) string {
-	if n == 0 {
-		return "0"
-	}
-	neg := n < 0
-	if neg {
-		n = -n
-	}
-	var d []byte
-	for ; n > 0; n /= 10 {
-		d = append([]byte{byte('0' + n%10)}, d...)
-	}
-	if neg {
-		d = append([]byte{'-'}, d...)
-	}
-	return string(d)
 }
 
 func envNames(d *gantryv1.Deployment) []string {
@@ -475,7 +445,7 @@ func TestApplyRetriesConflicts(t *testing.T) {
 		e.beforeApplyWrite = func() {
 			writes++
 			d := c.deployment(t, "web")
-			d.Metadata.Labels = map[string]string{"n": itoa(writes)}
+			d.Metadata.Labels = map[string]string{"n": strconv.Itoa(writes)}
 			if _, err := c.cl.Update(ctx, apimeta.Wrap(d)); err != nil {
 				t.Error(err)
 			}
@@ -524,7 +494,7 @@ func TestApplyWithConcurrentWriter(t *testing.T) {
 			if dep.Metadata.Annotations == nil {
 				dep.Metadata.Annotations = map[string]string{}
 			}
-			dep.Metadata.Annotations["writer"] = itoa(i)
+			dep.Metadata.Annotations["writer"] = strconv.Itoa(i)
 			_, _ = c.cl.Update(ctx, d)
 		}
 	}()
@@ -539,4 +509,69 @@ func TestApplyWithConcurrentWriter(t *testing.T) {
 	if *d.GetSpec().Replicas != 6 || d.GetMetadata().GetAnnotations()["writer"] == "" {
 		t.Fatalf("stored replicas %d annotations %v", *d.GetSpec().Replicas, d.GetMetadata().GetAnnotations())
 	}
+}
+
+// TestApplyOverServerChanges: what the server adds or requires does not
+// make a re-apply fail or report a change: a pod's default tolerations
+// (which an update may not remove), a switch of a Deployment's strategy
+// (the defaulted rollingUpdate must go), a manifest saved with get -o yaml.
+func TestApplyOverServerChanges(t *testing.T) {
+	c := newOpsCluster(t)
+	dir := t.TempDir()
+
+	t.Run("pod tolerations", func(t *testing.T) {
+		pod := func(image string) string {
+			return "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  tolerations:\n  - {key: dedicated, operator: Exists}\n" +
+				"  containers:\n  - name: c\n    image: " + image + "\n"
+		}
+		f := writeManifest(t, dir, "pod.yaml", pod("v1"))
+		c.mustRun(t, "pod/p created\n", "apply", "-f", f)
+		if n := len(c.get(t, apimeta.KindPod, "default", "p").GetPod().GetSpec().GetTolerations()); n < 2 {
+			t.Fatalf("%d tolerations: the server added no defaults, the test tests nothing", n)
+		}
+		c.mustRun(t, "pod/p unchanged\n", "apply", "-f", f)
+		writeManifest(t, dir, "pod.yaml", pod("v2"))
+		c.mustRun(t, "pod/p configured\n", "apply", "-f", f)
+		p := c.get(t, apimeta.KindPod, "default", "p").GetPod()
+		if p.GetSpec().GetContainers()[0].GetImage() != "v2" || len(p.GetSpec().GetTolerations()) < 2 {
+			t.Fatalf("pod after the image change: %v", p.GetSpec())
+		}
+	})
+
+	t.Run("deployment strategy", func(t *testing.T) {
+		f := writeManifest(t, dir, "dep.yaml", webManifest("web", 1, nil, ""))
+		c.mustRun(t, "deployment/web created\n", "apply", "-f", f)
+		writeManifest(t, dir, "dep.yaml", webManifest("web", 1, nil, "")+"  strategy:\n    type: Recreate\n")
+		c.mustRun(t, "deployment/web configured\n", "apply", "-f", f)
+		st := c.deployment(t, "web").GetSpec().GetStrategy()
+		if st.GetType() != "Recreate" || st.GetRollingUpdate() != nil {
+			t.Fatalf("strategy %v, want Recreate alone", st)
+		}
+		c.mustRun(t, "deployment/web unchanged\n", "apply", "-f", f)
+		writeManifest(t, dir, "dep.yaml", webManifest("web", 1, nil, "")+"  strategy:\n    type: RollingUpdate\n")
+		c.mustRun(t, "deployment/web configured\n", "apply", "-f", f)
+		if st := c.deployment(t, "web").GetSpec().GetStrategy(); st.GetType() != "RollingUpdate" || st.GetRollingUpdate().GetMaxSurge() == "" {
+			t.Fatalf("strategy %v, want RollingUpdate with the defaults back", st)
+		}
+		c.mustRun(t, "deployment/web unchanged\n", "apply", "-f", f)
+	})
+
+	t.Run("get -o yaml", func(t *testing.T) {
+		saved := c.getOut(t, "deploy", "web", "-o", "yaml")
+		out, errOut, code := c.runIn(t, saved, "apply", "-f", "-")
+		if code != 0 || out != "deployment/web configured\n" {
+			t.Fatalf("apply of get -o yaml: exit %d, stdout %q, stderr %q", code, out, errOut)
+		}
+		// The saved manifest names a version that is gone now: no retries,
+		// and the message says what to do.
+		start := time.Now()
+		out, errOut, code = c.runIn(t, saved, "apply", "-f", "-")
+		if code != 1 || out != "" || !strings.Contains(errOut, "deployment/web: the manifest's metadata.resourceVersion") ||
+			!strings.Contains(errOut, "remove it") || strings.Count(errOut, "\n") != 1 {
+			t.Fatalf("stale apply: exit %d, stdout %q, stderr %q", code, out, errOut)
+		}
+		if d := time.Since(start); d > 10*time.Second {
+			t.Fatalf("the stale apply took %s", d)
+		}
+	})
 }

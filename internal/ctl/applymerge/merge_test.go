@@ -1,6 +1,7 @@
 package applymerge
 
 import (
+	"reflect"
 	"testing"
 
 	"google.golang.org/protobuf/proto"
@@ -168,5 +169,49 @@ func TestMergeSecretStringData(t *testing.T) {
 	data := merged.GetSecret().GetData()
 	if string(data["password"]) != "p2" || string(data["user"]) != "u" || data["token"] != nil || len(merged.GetSecret().GetStringData()) != 0 {
 		t.Fatalf("merged data %q stringData %v, want password p2, user kept, token gone", data, merged.GetSecret().GetStringData())
+	}
+}
+
+func TestThreeWayUnkeyedListsKeepOthersAdditions(t *testing.T) {
+	tol := func(key string) any { return map[string]any{"key": key, "operator": "Exists"} }
+	mine := []any{tol("mine")}
+	withDefaults := []any{tol("mine"), tol("not-ready"), tol("unreachable")}
+	for _, tc := range []struct {
+		name                        string
+		original, modified, current any
+		want                        []any
+	}{
+		{"unchanged manifest keeps additions", mine, mine, withDefaults, withDefaults},
+		{"changed manifest replaces", mine, []any{tol("other")}, withDefaults, []any{tol("other")}},
+		{"an element someone removed comes back", []any{tol("a"), tol("b")}, []any{tol("a"), tol("b")}, []any{tol("a")}, []any{tol("a"), tol("b")}},
+		{"never applied replaces", nil, mine, withDefaults, mine},
+		{"scalars: others' finalizer kept", []any{"mine"}, []any{"mine"}, []any{"theirs", "mine"}, []any{"theirs", "mine"}},
+		{"duplicates count", []any{"a", "a"}, []any{"a", "a"}, []any{"a", "b"}, []any{"a", "a"}},
+	} {
+		got := threeWay(map[string]any{"l": tc.original}, map[string]any{"l": tc.modified}, map[string]any{"l": tc.current}).(map[string]any)["l"]
+		if !reflect.DeepEqual(got, tc.want) {
+			t.Errorf("%s: got %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}
+
+// TestThreeWayStrategyRetainsKeys: switching a Deployment's strategy to
+// Recreate drops the rollingUpdate the server defaulted; leaving the
+// strategy as it was keeps the defaults.
+func TestThreeWayStrategyRetainsKeys(t *testing.T) {
+	current := map[string]any{"strategy": map[string]any{"type": "RollingUpdate",
+		"rollingUpdate": map[string]any{"maxSurge": "25%", "maxUnavailable": "25%"}}}
+	got := threeWay(map[string]any{}, map[string]any{"strategy": map[string]any{"type": "Recreate"}}, current)
+	if want := map[string]any{"strategy": map[string]any{"type": "Recreate"}}; !reflect.DeepEqual(got, want) {
+		t.Fatalf("switch to Recreate: %v, want %v", got, want)
+	}
+	same := map[string]any{"strategy": map[string]any{"type": "RollingUpdate"}}
+	if got := threeWay(same, same, current); !reflect.DeepEqual(got, current) {
+		t.Fatalf("unchanged strategy: %v, want the defaults kept: %v", got, current)
+	}
+	// Not a strategy: keys the server added stay even when the object changed.
+	got = threeWay(map[string]any{}, map[string]any{"selector": map[string]any{"a": "1"}}, map[string]any{"selector": map[string]any{"b": "2"}})
+	if want := map[string]any{"selector": map[string]any{"a": "1", "b": "2"}}; !reflect.DeepEqual(got, want) {
+		t.Fatalf("ordinary object: %v, want %v", got, want)
 	}
 }

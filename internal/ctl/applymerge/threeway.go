@@ -1,5 +1,7 @@
 package applymerge
 
+import "reflect"
+
 // threeWay merges JSON values (as decoded by encoding/json): original is
 // what was applied last time (nil when never), modified what is applied
 // now, current the live value. The result is current with the changes
@@ -11,6 +13,10 @@ package applymerge
 //     Kubernetes' strategic merge does for containers, env and ports, so a
 //     default the server filled into a container is not taken as a change;
 //     elements only in current stay unless original had them;
+//   - other lists are replaced by modified's, unless the manifest left them
+//     as they were and current only adds to them;
+//   - objects that hold alternatives (a Deployment's strategy) keep only the
+//     keys modified sets, when modified changed them;
 //   - anything else is replaced by modified's value.
 func threeWay(original, modified, current any) any {
 	switch m := modified.(type) {
@@ -30,9 +36,33 @@ func threeWay(original, modified, current any) any {
 		if key := mergeKey(m, c); key != "" {
 			return mergeLists(key, o, m, c)
 		}
+		// An unkeyed list the manifest left as it was keeps what others
+		// added to it: the default tolerations the server gives a pod
+		// (which an update may not remove), a controller's finalizer.
+		if reflect.DeepEqual(original, modified) && containsAll(c, m) {
+			return c
+		}
 		return m
 	}
 	return modified
+}
+
+// containsAll says whether every element of sub is in list, as many times.
+func containsAll(list, sub []any) bool {
+	used := make([]bool, len(list))
+	for _, want := range sub {
+		found := false
+		for i, have := range list {
+			if !used[i] && reflect.DeepEqual(have, want) {
+				used[i], found = true, true
+				break
+			}
+		}
+		if !found {
+			return false
+		}
+	}
+	return true
 }
 
 func mergeObjects(o, m, c map[string]any) map[string]any {
@@ -46,9 +76,34 @@ func mergeObjects(o, m, c map[string]any) map[string]any {
 		}
 	}
 	for k, v := range m {
-		out[k] = threeWay(o[k], v, c[k])
+		merged := threeWay(o[k], v, c[k])
+		if retainKeys[k] && !reflect.DeepEqual(o[k], v) {
+			merged = retainOnly(merged, v)
+		}
+		out[k] = merged
 	}
 	return out
+}
+
+// retainKeys are objects that hold one of several alternatives (Kubernetes'
+// retainKeys patch strategy): when the manifest changes one, the keys it
+// does not set are cleared, so that switching a Deployment's strategy to
+// Recreate drops the rollingUpdate the server defaulted.
+var retainKeys = map[string]bool{"strategy": true}
+
+// retainOnly drops the keys of merged that modified does not have.
+func retainOnly(merged, modified any) any {
+	mo, ok1 := merged.(map[string]any)
+	mm, ok2 := modified.(map[string]any)
+	if !ok1 || !ok2 {
+		return merged
+	}
+	for k := range mo {
+		if _, keep := mm[k]; !keep {
+			delete(mo, k)
+		}
+	}
+	return mo
 }
 
 // mergeKeys are tried in order; the first that every element of both
