@@ -20,6 +20,7 @@ import (
 	"github.com/gantryio/gantry/services/nodeagent/podworker"
 	"github.com/gantryio/gantry/services/nodeagent/prober"
 	"github.com/gantryio/gantry/services/nodeagent/runtime"
+	"github.com/gantryio/gantry/services/nodeagent/serviceenv"
 	"github.com/gantryio/gantry/services/nodeagent/status"
 	"go.uber.org/zap"
 	"google.golang.org/grpc"
@@ -57,7 +58,10 @@ type Agent struct {
 	nodeSt  *nodestatus.Manager
 	net     *network.Manager // nil: pods use the host network
 	podInf  *informer.Informer
-	labels  map[string]string
+	// svcEnv caches every Service for the containers' Service variables;
+	// nil for simulated nodes, which run nothing to read them.
+	svcEnv *serviceenv.Source
+	labels map[string]string
 	// execs holds a token per running exec session (at most maxExecs).
 	execs chan struct{}
 }
@@ -125,6 +129,11 @@ func (a *Agent) setup() error {
 	scfg.Interval, scfg.Clock = a.cfg.StatusInterval, a.cfg.Clock
 	a.status = status.New(scfg, a.client.Resources(), a.log)
 	a.deleter = status.NewDeleter(a.client.Resources(), 50*time.Millisecond, 500)
+	if a.cfg.Simulate == 0 {
+		if a.svcEnv, err = serviceenv.New(a.client, a.client, a.log); err != nil {
+			return err
+		}
+	}
 	var nodes []nodestatus.Node
 	for _, name := range a.nodeNames() {
 		n, err := a.newNode(name, capa)
@@ -242,6 +251,9 @@ func (a *Agent) Run(ctx context.Context) error {
 	run("node status", a.nodeSt.Run)
 	run("node watch", a.watchNode)
 	run("pod informer", a.podInf.Run)
+	if a.svcEnv != nil {
+		run("service informer", a.svcEnv.Run)
+	}
 	run("orphans", a.cleanupOrphans)
 	a.log.Info("node agent registered", zap.Strings("nodes", a.firstNames(5)))
 	var err error

@@ -57,6 +57,9 @@ func (a *Agent) newNode(name string, capa map[string]string) (*node, error) {
 		n.probes = prober.New(prcfg, n.rt, func(uid string) { n.pods.Poke(uid) }, log)
 		deps.Prober = n.probes
 	}
+	if a.svcEnv != nil {
+		deps.ServiceEnv = a.svcEnv
+	}
 	n.pods = podworker.New(pcfg, deps, log)
 	return n, nil
 }

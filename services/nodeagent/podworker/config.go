@@ -65,6 +65,12 @@ type Prober interface {
 	Status(uid, container, runID string) prober.Status
 }
 
+// ServiceEnv gives the variables of the Services a pod's containers see
+// (WEB_SERVICE_HOST, ...), read when a container starts.
+type ServiceEnv interface {
+	Vars(ctx context.Context, pod *gantryv1.Pod) ([]*gantryv1.EnvVar, error)
+}
+
 // Deps are the manager's collaborators.
 type Deps struct {
 	Runtime  runtime.Runtime
@@ -75,4 +81,7 @@ type Deps struct {
 	// flag, liveness and startup failures kill them. Nil: no probes run,
 	// containers are started and ready once running (simulated nodes).
 	Prober Prober
+	// ServiceEnv, when set, gives containers their Service variables.
+	// Nil: none (simulated nodes run nothing that would read them).
+	ServiceEnv ServiceEnv
 }

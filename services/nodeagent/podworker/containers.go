@@ -29,6 +29,19 @@ func (w *worker) syncContainers(ctx context.Context, pod *gantryv1.Pod, sb *runt
 		}
 	}
 	now := w.m.cfg.Clock.Now()
+	// The Service variables are read once per sync, and only when a
+	// container is about to start: they are those of the Services that
+	// exist then, as the kubelet gives them.
+	var svcEnv []*gantryv1.EnvVar
+	var svcErr error
+	svcRead := false
+	serviceEnv := func() ([]*gantryv1.EnvVar, error) {
+		if !svcRead && w.m.deps.ServiceEnv != nil {
+			svcEnv, svcErr = w.m.deps.ServiceEnv.Vars(ctx, pod)
+			svcRead = true
+		}
+		return svcEnv, svcErr
+	}
 	for _, c := range pod.GetSpec().GetContainers() {
 		attempt := 0
 		if latest, ok := runtime.Latest(runs, c.GetName()); ok {
@@ -54,7 +67,13 @@ func (w *worker) syncContainers(ctx context.Context, pod *gantryv1.Pod, sb *runt
 			b.next(now, w.m.cfg.BackoffInitial, w.m.cfg.BackoffMax)
 			attempt = latest.Attempt + 1
 		}
-		cfg, err := containerConfig(pod, c, sb, attempt, w.m.cfg.HostIP)
+		env, err := serviceEnv()
+		if err != nil {
+			waiting[c.GetName()] = &gantryv1.ContainerStateWaiting{Reason: "CreateContainerConfigError", Message: err.Error()}
+			later(w.m.cfg.RetryDelay)
+			continue
+		}
+		cfg, err := containerConfig(pod, c, sb, attempt, w.m.cfg.HostIP, env)
 		if err != nil {
 			waiting[c.GetName()] = &gantryv1.ContainerStateWaiting{Reason: "CreateContainerConfigError", Message: err.Error()}
 			later(w.m.cfg.RetryDelay)
@@ -82,7 +101,8 @@ func shouldRestart(policy string, exitCode int) bool {
 
 // containerConfig resolves what a container runs: its command and args,
 // or the image as a binary when there is no command.
-func containerConfig(pod *gantryv1.Pod, c *gantryv1.Container, sb *runtime.Sandbox, attempt int, hostIP string) (runtime.ContainerConfig, error) {
+func containerConfig(pod *gantryv1.Pod, c *gantryv1.Container, sb *runtime.Sandbox, attempt int, hostIP string,
+	svcEnv []*gantryv1.EnvVar) (runtime.ContainerConfig, error) {
 	argv := append(append([]string{}, c.GetCommand()...), c.GetArgs()...)
 	if len(c.GetCommand()) == 0 {
 		if c.GetImage() == "" {
@@ -90,7 +110,7 @@ func containerConfig(pod *gantryv1.Pod, c *gantryv1.Container, sb *runtime.Sandb
 		}
 		argv = append([]string{c.GetImage()}, c.GetArgs()...)
 	}
-	env, err := containerEnv(pod, c, podIP(sb, hostIP), hostIP)
+	env, err := containerEnv(pod, c, podIP(sb, hostIP), hostIP, svcEnv)
 	if err != nil {
 		return runtime.ContainerConfig{}, err
 	}
@@ -100,12 +120,18 @@ func containerConfig(pod *gantryv1.Pod, c *gantryv1.Container, sb *runtime.Sandb
 		WorkingDir: c.GetWorkingDir(), NetNS: sb.NetNS}, nil
 }
 
-// containerEnv is PATH and HOSTNAME, then the container's own variables
-// (which win); values may come from the pod's fields as Kubernetes' downward
-// API allows.
-func containerEnv(pod *gantryv1.Pod, c *gantryv1.Container, podIP, hostIP string) ([]string, error) {
+// containerEnv is PATH and HOSTNAME, the Service variables, then the
+// container's own variables (which win over both); values may come from
+// the pod's fields as Kubernetes' downward API allows.
+func containerEnv(pod *gantryv1.Pod, c *gantryv1.Container, podIP, hostIP string, svcEnv []*gantryv1.EnvVar) ([]string, error) {
 	names := []string{"PATH", "HOSTNAME"}
 	vals := map[string]string{"PATH": defaultPath, "HOSTNAME": pod.GetMetadata().GetName()}
+	for _, e := range svcEnv {
+		if _, seen := vals[e.GetName()]; !seen {
+			names = append(names, e.GetName())
+		}
+		vals[e.GetName()] = e.GetValue()
+	}
 	for _, e := range c.GetEnv() {
 		v := e.GetValue()
 		if src := e.GetValueFrom(); src != nil {
