@@ -6,5 +6,8 @@
 // replica count set by "scale" when the manifest has none) stays. Lists of
 // named elements (containers, env, ports) merge element by element, as
 // Kubernetes' strategic merge does, so defaults the server filled into a
-// container are not mistaken for changes; other lists are replaced whole.
+// container are not mistaken for changes; other lists are replaced whole,
+// unless the manifest left them as they were and others only added to them
+// (the default tolerations of a pod). A changed Deployment strategy keeps
+// only the keys the manifest sets, as Kubernetes' retainKeys does.
 package applymerge
