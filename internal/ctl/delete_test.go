@@ -108,7 +108,10 @@ func TestDelete(t *testing.T) {
 		c.mustRun(t, "", "delete", "-f", f, "--ignore-not-found")
 		// Unknown fields do not stop a delete: the object is named.
 		lenient := writeManifest(t, dir, "lenient.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: y1\nbogus: 1\n")
-		c.mustRun(t, "configmap/y1 deleted\n", "delete", "-f", lenient)
+		out, errOut, code = c.run(t, "delete", "-f", lenient)
+		if code != 0 || out != "configmap/y1 deleted\n" || errOut != "" {
+			t.Fatalf("delete -f with an unknown field: exit %d, stdout %q, stderr %q; want no warnings", code, out, errOut)
+		}
 	})
 	t.Run("file namespace mismatch", func(t *testing.T) {
 		c.create(t, configMap("default", "m", nil))

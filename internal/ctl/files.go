@@ -33,8 +33,12 @@ func (e *env) readManifests(o fileOptions, lenient bool) ([]manifest.Decoded, er
 	if err != nil {
 		return nil, err
 	}
-	for _, w := range warnings {
-		fmt.Fprintf(e.errOut(), "warning: %s\n", w)
+	// A lenient reader (delete) only needs the names: fields it drops
+	// are no news.
+	if !lenient {
+		for _, w := range warnings {
+			fmt.Fprintf(e.errOut(), "warning: %s\n", w)
+		}
 	}
 	if len(objs) == 0 {
 		return nil, fmt.Errorf("no objects passed to the command (files: %v)", o.filenames)

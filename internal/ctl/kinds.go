@@ -73,8 +73,9 @@ func resolveKinds(s string) ([]*apimeta.Info, error) {
 	return out, nil
 }
 
-// resourceName is the plural lower-case name kubectl prints ("deployment.apps/web"
-// becomes "deployment/web" here: Gantry has one group per kind).
+// resourceName is the singular lower-case name gantryctl prints in
+// "deployment/web created" (kubectl's "deployment.apps/web": Gantry has
+// one group per kind, so the group says nothing).
 func resourceName(kind string) string { return strings.ToLower(kind) }
 
 func knownResources() []string {

@@ -22,6 +22,12 @@ func register(c func(*env) *cobra.Command) { commands = append(commands, c) }
 
 // NewRootCommand builds gantryctl with every verb.
 func NewRootCommand(s Streams) *cobra.Command {
+	root, _ := newRoot(s)
+	return root
+}
+
+// newRoot builds the root command and the env its verbs share.
+func newRoot(s Streams) (*cobra.Command, *env) {
 	e := &env{streams: s}
 	root := &cobra.Command{
 		Use:   "gantryctl",
@@ -45,17 +51,24 @@ else ~/.config/gantry/config.yaml (written by "gantry up").`,
 		root.AddCommand(c(e))
 	}
 	root.PersistentPostRun = func(*cobra.Command, []string) { e.close() }
-	return root
+	return root, e
 }
 
 // Execute runs gantryctl with args and returns the process exit code,
 // printing any failure as one line on s.Err.
 func Execute(ctx context.Context, s Streams, args []string) int {
-	root := NewRootCommand(s)
+	root, e := newRoot(s)
+	return execute(ctx, root, e, args)
+}
+
+func execute(ctx context.Context, root *cobra.Command, e *env, args []string) int {
+	// PersistentPostRun does not run when a verb fails; the connection
+	// must be closed then too.
+	defer e.close()
 	root.SetArgs(args)
 	err := root.ExecuteContext(ctx)
 	if err == nil {
 		return 0
 	}
-	return report(s.Err, err)
+	return report(e.errOut(), err)
 }
