@@ -29,6 +29,16 @@ type SandboxConfig struct {
 	UID, Namespace, Name string
 	// HostNetwork keeps the pod in the host's network namespace.
 	HostNetwork bool
+	// DNS, when set, is the pod's resolver configuration: its containers
+	// see it as /etc/resolv.conf. Nil: they see the host's.
+	DNS *DNSConfig
+}
+
+// DNSConfig is a pod's resolv.conf (CRI's DNSConfig).
+type DNSConfig struct {
+	// Servers are nameserver addresses; Searches the search domains;
+	// Options resolver options such as "ndots:5".
+	Servers, Searches, Options []string
 }
 
 // Sandbox is a pod's network identity.
@@ -38,6 +48,8 @@ type Sandbox struct {
 	IP string
 	// NetNS is the path of the pod's network namespace; empty for the host's.
 	NetNS string
+	// ResolvConf is the path of the pod's resolv.conf; empty for the host's.
+	ResolvConf string
 }
 
 // ContainerConfig describes one run (attempt) of a container.
@@ -54,6 +66,9 @@ type ContainerConfig struct {
 	WorkingDir string
 	// NetNS, when set, is the network namespace the process joins.
 	NetNS string
+	// ResolvConf, when set, is the file the process sees as
+	// /etc/resolv.conf. The process runtime sets it from the pod's sandbox.
+	ResolvConf string
 }
 
 // ContainerStatus is one run of a container as the runtime knows it.

@@ -8,11 +8,13 @@ import (
 	"io/fs"
 	"os"
 	"os/exec"
+	gort "runtime"
 	"sync"
 	"syscall"
 	"time"
 
 	"github.com/gantryio/gantry/services/nodeagent/runtime"
+	"golang.org/x/sys/unix"
 )
 
 // outputDrain bounds the wait for a command's output once the command and
@@ -21,7 +23,8 @@ import (
 const outputDrain = 2 * time.Second
 
 // Exec runs a command beside a running container: with the container's
-// environment and working directory, inside its pod's network namespace,
+// environment and working directory, inside its pod's network namespace
+// and with its resolv.conf,
 // in a process group (with a TTY: a session) of its own. When the command
 // exits, or ctx ends, the whole group is killed, as the container's group
 // goes with its main process.
@@ -43,9 +46,9 @@ func (r *Runtime) Exec(ctx context.Context, opts runtime.ExecOptions) (int, erro
 	}
 	cmd := &exec.Cmd{Path: path, Args: opts.Command, Env: cc.Env, Dir: wd}
 	if opts.TTY {
-		return execTTY(ctx, cmd, cc.NetNS, opts)
+		return execTTY(ctx, cmd, cc, opts)
 	}
-	return execPipes(ctx, cmd, cc.NetNS, opts)
+	return execPipes(ctx, cmd, cc, opts)
 }
 
 // execTarget returns the config of the container's latest run, which must
@@ -80,20 +83,38 @@ func startError(err error) error {
 }
 
 // startIn runs start (which forks the command) on an OS thread inside the
-// network namespace at netns, so that the command is born inside it; ""
-// starts it here. The thread is locked and never unlocked: Go ends it with
-// its goroutine, so no other goroutine ever runs in the pod's namespace.
-func startIn(netns string, start func() error) error {
-	if netns == "" {
+// container's network namespace and with its resolv.conf (see enterPod),
+// so that the command is born with them; a container with neither starts
+// it here. The thread is locked and never unlocked: Go ends it with its
+// goroutine, so no other goroutine ever runs in the pod's namespaces. The
+// process's main thread is never used: Go cannot end it, so it would stay
+// in the pod's namespaces for good (and /proc/self shows the main
+// thread's).
+func startIn(cc runtime.ContainerConfig, start func() error) error {
+	if cc.NetNS == "" && cc.ResolvConf == "" {
+		return start()
+	}
+	run := func() error {
+		gort.LockOSThread()
+		if err := enterPod(cc.NetNS, cc.ResolvConf); err != nil {
+			return err
+		}
 		return start()
 	}
 	errc := make(chan error, 1)
 	go func() {
-		if err := enterNetNS(netns); err != nil {
-			errc <- err
+		gort.LockOSThread()
+		if unix.Gettid() != unix.Getpid() {
+			errc <- run()
 			return
 		}
-		errc <- start()
+		// Holding the main thread, this goroutine leaves the work to a
+		// goroutine that cannot run on it, and frees it after.
+		inner := make(chan error, 1)
+		go func() { inner <- run() }()
+		err := <-inner
+		gort.UnlockOSThread()
+		errc <- err
 	}()
 	return <-errc
 }

@@ -13,7 +13,7 @@ import (
 
 // execPipes runs cmd with pipes for its standard streams, in a process
 // group of its own.
-func execPipes(ctx context.Context, cmd *exec.Cmd, netns string, opts runtime.ExecOptions) (int, error) {
+func execPipes(ctx context.Context, cmd *exec.Cmd, cc runtime.ContainerConfig, opts runtime.ExecOptions) (int, error) {
 	var files []*os.File // closed on return; closing one twice is harmless
 	defer func() {
 		for _, f := range files {
@@ -44,7 +44,7 @@ func execPipes(ctx context.Context, cmd *exec.Cmd, netns string, opts runtime.Ex
 		cmd.Stdin = inR
 	}
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := startIn(netns, cmd.Start); err != nil {
+	if err := startIn(cc, cmd.Start); err != nil {
 		return 0, startError(err)
 	}
 	// The child holds its ends now; without closing ours its output would

@@ -20,7 +20,7 @@ const eot = 0x04
 
 // execTTY runs cmd on a new pseudo-terminal as its controlling terminal,
 // in a session of its own.
-func execTTY(ctx context.Context, cmd *exec.Cmd, netns string, opts runtime.ExecOptions) (int, error) {
+func execTTY(ctx context.Context, cmd *exec.Cmd, cc runtime.ContainerConfig, opts runtime.ExecOptions) (int, error) {
 	ptmx, tty, err := openPTY()
 	if err != nil {
 		return 0, fmt.Errorf("open pseudo-terminal: %w", err)
@@ -31,7 +31,7 @@ func execTTY(ctx context.Context, cmd *exec.Cmd, netns string, opts runtime.Exec
 	}
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = tty, tty, tty
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true, Ctty: 0}
-	err = startIn(netns, cmd.Start)
+	err = startIn(cc, cmd.Start)
 	_ = tty.Close()
 	if err != nil {
 		return 0, startError(err)

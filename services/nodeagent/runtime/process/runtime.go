@@ -88,11 +88,18 @@ func (r *Runtime) RunSandbox(ctx context.Context, cfg runtime.SandboxConfig) (*r
 	rec, ok := r.pods[cfg.UID]
 	r.mu.Unlock()
 	if ok {
-		return &runtime.Sandbox{UID: rec.UID, IP: rec.IP, NetNS: rec.NetNS}, nil
+		return &runtime.Sandbox{UID: rec.UID, IP: rec.IP, NetNS: rec.NetNS, ResolvConf: rec.ResolvConf}, nil
 	}
 	rec = &podRecord{UID: cfg.UID, Namespace: cfg.Namespace, Name: cfg.Name, HostNetwork: cfg.HostNetwork || r.cfg.Network == nil}
 	if err := os.MkdirAll(r.podDir(cfg.UID), 0o700); err != nil {
 		return nil, err
+	}
+	if cfg.DNS != nil {
+		path, err := writeResolvConf(r.podDir(cfg.UID), cfg.DNS)
+		if err != nil {
+			return nil, fmt.Errorf("pod resolv.conf: %w", err)
+		}
+		rec.ResolvConf = path
 	}
 	if !rec.HostNetwork {
 		netns, ip, err := r.cfg.Network.Setup(ctx, cfg.UID, cfg.Namespace, cfg.Name)
@@ -108,7 +115,7 @@ func (r *Runtime) RunSandbox(ctx context.Context, cfg runtime.SandboxConfig) (*r
 	r.mu.Lock()
 	r.pods[cfg.UID] = rec
 	r.mu.Unlock()
-	return &runtime.Sandbox{UID: rec.UID, IP: rec.IP, NetNS: rec.NetNS}, nil
+	return &runtime.Sandbox{UID: rec.UID, IP: rec.IP, NetNS: rec.NetNS, ResolvConf: rec.ResolvConf}, nil
 }
 
 // StopSandbox removes the pod's network namespace.

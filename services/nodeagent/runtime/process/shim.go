@@ -89,7 +89,8 @@ func report(f *os.File, h handshake) {
 }
 
 // startContainer starts the container process in its own process group,
-// inside the pod's network namespace when there is one.
+// inside the pod's network namespace when there is one, and with the
+// pod's resolv.conf when it has one.
 func startContainer(dir string, cfg runConfig) (*exec.Cmd, io.ReadCloser, error) {
 	c := cfg.Container
 	if len(c.Command) == 0 {
@@ -110,11 +111,9 @@ func startContainer(dir string, cfg runConfig) (*exec.Cmd, io.ReadCloser, error)
 	}
 	cmd := &exec.Cmd{Path: path, Args: c.Command, Env: c.Env, Dir: wd, Stdout: pw, Stderr: pw,
 		SysProcAttr: &syscall.SysProcAttr{Setpgid: true}}
-	if c.NetNS != "" {
-		if err := enterNetNS(c.NetNS); err != nil {
-			_ = pr.Close()
-			return nil, nil, err
-		}
+	if err := enterPod(c.NetNS, c.ResolvConf); err != nil {
+		_ = pr.Close()
+		return nil, nil, err
 	}
 	if err := cmd.Start(); err != nil {
 		_ = pr.Close()

@@ -19,6 +19,13 @@ import (
 // returns once the container's process runs (or failed to start, which is
 // reported as an exited run with reason StartError, as Kubernetes does).
 func (r *Runtime) StartContainer(ctx context.Context, cc runtime.ContainerConfig) (*runtime.ContainerStatus, error) {
+	if cc.ResolvConf == "" {
+		r.mu.Lock()
+		if rec, ok := r.pods[cc.PodUID]; ok {
+			cc.ResolvConf = rec.ResolvConf
+		}
+		r.mu.Unlock()
+	}
 	c := &container{cfg: runConfig{ID: newID(), Container: cc, LogMaxBytes: r.cfg.LogMaxBytes, CreatedAt: time.Now()},
 		dir: r.runDir(cc.PodUID, cc.Name, cc.Attempt), done: make(chan struct{})}
 	if err := os.RemoveAll(c.dir); err != nil {

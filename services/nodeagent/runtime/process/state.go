@@ -18,6 +18,7 @@ const (
 	logFile    = "log"
 	shimLog    = "shim.log"
 	podFile    = "pod.json"
+	resolvFile = "resolv.conf"
 )
 
 // podRecord is a pod's sandbox as persisted.
@@ -28,6 +29,7 @@ type podRecord struct {
 	HostNetwork bool   `json:"hostNetwork"`
 	IP          string `json:"ip,omitempty"`
 	NetNS       string `json:"netns,omitempty"`
+	ResolvConf  string `json:"resolvConf,omitempty"`
 }
 
 // runConfig is what the agent asks a shim to run.
