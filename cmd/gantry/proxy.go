@@ -76,6 +76,9 @@ func proxyCmd() *cobra.Command {
 	f.IntVar(&d.MaxUpstreamQueries, "dns-max-upstream-queries", d.MaxUpstreamQueries, "most forwarded DNS queries at once (SERVFAIL beyond)")
 	f.IntVar(&d.MaxQueries, "dns-max-queries", d.MaxQueries, "most DNS queries answered at once (SERVFAIL beyond)")
 	f.StringSliceVar(&dnsClients, "dns-clients", nil, "CIDRs allowed to query DNS besides loopback and, with bridge, the node's pod CIDR")
+	n := &cfg.NFTables
+	f.StringVar(&n.Table, "nftables-table", n.Table, "nftables mode: the ip table the proxy owns (default gantry-proxy-<node>)")
+	f.StringVar(&n.Spread, "nftables-spread", n.Spread, "nftables mode: how connections are spread over endpoints: random or round-robin")
 	_ = cmd.MarkFlagRequired("node")
 	return cmd
 }

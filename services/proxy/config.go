@@ -8,6 +8,7 @@ import (
 	"github.com/gantryio/gantry/internal/client"
 	"github.com/gantryio/gantry/internal/informer"
 	"github.com/gantryio/gantry/services/proxy/dataplane"
+	"github.com/gantryio/gantry/services/proxy/dataplane/nftables"
 	"github.com/gantryio/gantry/services/proxy/dataplane/userspace"
 	"github.com/gantryio/gantry/services/proxy/dns"
 )
@@ -31,6 +32,9 @@ type Config struct {
 	PageSize int64
 	// Userspace configures the userspace dataplane.
 	Userspace userspace.Config
+	// NFTables configures the nftables dataplane (its Table defaults to
+	// gantry-proxy-<NodeName>).
+	NFTables nftables.Config
 	// DNS configures cluster DNS, served when DNS.Listen is set; a listen
 	// host may be DNSBridgeHost (see clusterdns.go).
 	DNS dns.Config
@@ -46,6 +50,7 @@ func DefaultConfig() Config {
 		RetryBackoff:  client.Backoff{Initial: 500 * time.Millisecond, Max: 30 * time.Second, Multiplier: 2, Jitter: 0.2},
 		PageSize:      informer.DefaultConfig().PageSize,
 		Userspace:     userspace.DefaultConfig(),
+		NFTables:      nftables.DefaultConfig(),
 		DNS:           dns.DefaultConfig(),
 	}
 }

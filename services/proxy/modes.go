@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/gantryio/gantry/services/proxy/dataplane"
+	"github.com/gantryio/gantry/services/proxy/dataplane/nftables"
 	"github.com/gantryio/gantry/services/proxy/dataplane/userspace"
 	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/zap"
@@ -23,11 +24,21 @@ type mode struct {
 	name string
 	// root: the mode needs root (auto skips it otherwise).
 	root bool
-	new  func(cfg Config, reg prometheus.Registerer, log *zap.Logger) (dataplane.Dataplane, error)
+	// available, if set, says why the mode cannot run here (auto skips
+	// it then).
+	available func() error
+	new       func(cfg Config, reg prometheus.Registerer, log *zap.Logger) (dataplane.Dataplane, error)
 }
 
-// modes are the dataplanes of this build, in auto's order of preference.
+// modes are the dataplanes of this build, in auto's order of preference:
+// nftables when root and the kernel answers, else userspace.
 var modes = []mode{
+	{name: ModeNFTables, root: true, available: nftables.Available,
+		new: func(cfg Config, reg prometheus.Registerer, log *zap.Logger) (dataplane.Dataplane, error) {
+			nc := cfg.NFTables
+			nc.Table = nc.TableName(cfg.NodeName)
+			return nftables.New(nc, reg, log)
+		}},
 	{name: ModeUserspace, new: func(cfg Config, reg prometheus.Registerer, log *zap.Logger) (dataplane.Dataplane, error) {
 		return userspace.New(cfg.Userspace, reg, log)
 	}},
@@ -42,13 +53,25 @@ func Modes() []string {
 	return out
 }
 
+// geteuid is replaced by tests.
+var geteuid = os.Geteuid
+
 // resolveMode finds the mode cfg names (auto: the first that can run).
 func resolveMode(name string) (mode, error) {
-	root := os.Geteuid() == 0
+	root := geteuid() == 0
 	for _, m := range modes {
-		if m.name == name || (name == ModeAuto && (root || !m.root)) {
+		switch {
+		case name == ModeAuto:
 			if m.root && !root {
-				return mode{}, fmt.Errorf("%w: mode %s needs root", ErrConfig, m.name)
+				continue
+			}
+			if m.available != nil && m.available() != nil {
+				continue
+			}
+			return m, nil
+		case m.name == name:
+			if m.root && !root {
+				return mode{}, fmt.Errorf("%w: mode %s needs root (CAP_NET_ADMIN) to program the kernel; run as root, or use --mode %s", ErrConfig, m.name, ModeUserspace)
 			}
 			return m, nil
 		}

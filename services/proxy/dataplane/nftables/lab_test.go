@@ -32,7 +32,7 @@ import (
 // default route is the bridge, and br_netfilter is off in the node, so
 // nothing here depends on bridged traffic passing iptables hooks.
 type lab struct {
-	t       *testing.T
+	t       testing.TB
 	id      string
 	node    string // namespace of the node (where the dataplane runs)
 	outside string
@@ -71,7 +71,7 @@ func run(t testing.TB, args ...string) {
 
 // newLab builds the node with n pods, each serving TCP and UDP; every
 // namespace is deleted when the test ends, pass or fail.
-func newLab(t *testing.T, n int) *lab {
+func newLab(t testing.TB, n int) *lab {
 	t.Helper()
 	needRoot(t)
 	b := make([]byte, 3)
