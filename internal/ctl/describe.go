@@ -31,11 +31,11 @@ func newDescribeCommand(e *env) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			objs, err := e.describeTargets(cmd.Context(), kinds, names, selector)
+			objs, missing, err := e.describeTargets(cmd.Context(), kinds, names, selector)
 			if err != nil {
 				return err
 			}
-			if len(objs) == 0 {
+			if len(objs) == 0 && !missing {
 				// As kubectl: nothing to describe is not a failure.
 				fmt.Fprintln(e.errOut(), e.noneFound(kinds, false))
 				return nil
@@ -52,6 +52,9 @@ func newDescribeCommand(e *env) *cobra.Command {
 					return err
 				}
 			}
+			if missing {
+				return &ExitError{Code: 1}
+			}
 			return nil
 		},
 	}
@@ -59,10 +62,13 @@ func newDescribeCommand(e *env) *cobra.Command {
 	return cmd
 }
 
-func (e *env) describeTargets(ctx context.Context, kinds []*apimeta.Info, names []string, sel string) ([]*gantryv1.Object, error) {
+// describeTargets reads the objects to describe. Named objects that cannot
+// be read get an error line each, as with get, and missing says so; the
+// others are still described.
+func (e *env) describeTargets(ctx context.Context, kinds []*apimeta.Info, names []string, sel string) (objs []*gantryv1.Object, missing bool, err error) {
 	cl, err := e.client()
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	if len(names) == 0 {
 		var out []*gantryv1.Object
@@ -71,11 +77,11 @@ func (e *env) describeTargets(ctx context.Context, kinds []*apimeta.Info, names 
 			list, err := cl.ListAll(rctx, &gantryv1.ListRequest{Kind: k.Name, Namespace: e.listNamespace(k, false), LabelSelector: sel})
 			cancel()
 			if err != nil {
-				return nil, fmt.Errorf("list %s: %w", pluralOf(resourceName(k.Name)), err)
+				return nil, false, fmt.Errorf("list %s: %w", pluralOf(resourceName(k.Name)), err)
 			}
 			out = append(out, list.GetItems()...)
 		}
-		return out, nil
+		return out, false, nil
 	}
 	out := make([]*gantryv1.Object, 0, len(names))
 	for i, n := range names {
@@ -83,11 +89,14 @@ func (e *env) describeTargets(ctx context.Context, kinds []*apimeta.Info, names 
 		obj, err := cl.Get(rctx, kinds[i].Name, e.objectNamespace(kinds[i], ""), n)
 		cancel()
 		if err != nil {
-			return nil, fmt.Errorf("%s/%s: %w", resourceName(kinds[i].Name), n, err)
+			err = fmt.Errorf("%s/%s: %w", resourceName(kinds[i].Name), n, err)
+			fmt.Fprintln(e.errOut(), "error:", oneLine(describeErr(err)))
+			missing = true
+			continue
 		}
 		out = append(out, obj)
 	}
-	return out, nil
+	return out, missing, nil
 }
 
 // describeExtra gathers what describe shows beside the object: its events

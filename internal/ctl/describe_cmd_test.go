@@ -130,6 +130,14 @@ func TestDescribe(t *testing.T) {
 			t.Fatalf("stdout %q", out)
 		}
 		c.mustFail(t, []string{"describe", "deploy/nope"}, "error: deployment/nope: not found")
+		// The ones found are described; each missing one gets its line.
+		out, errOut, code := c.run(t, "describe", "pod", "nope", "p1", "gone")
+		if code != 1 || !regexp.MustCompile(`^Name:\s+p1\n`).MatchString(out) || strings.Count(out, "Name:") != 1 {
+			t.Fatalf("describe pod nope p1 gone: exit %d, stdout:\n%s", code, out)
+		}
+		if errOut != "error: pod/nope: not found: Pod \"default/nope\": not found\nerror: pod/gone: not found: Pod \"default/gone\": not found\n" {
+			t.Fatalf("stderr %q, want one line per missing pod", errOut)
+		}
 		c.mustFail(t, []string{"describe", "widgets"}, `resource type "widgets"`)
 		c.mustFail(t, []string{"describe"}, "a resource type is required")
 	})
