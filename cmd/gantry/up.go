@@ -118,8 +118,12 @@ func workerList(c *localcluster.Cluster) string {
 func proxyList(c *localcluster.Cluster) string {
 	var b strings.Builder
 	for _, p := range c.Proxies() {
-		fmt.Fprintf(&b, "  proxy %-10s  service ports on %s, node ports on %s (routes: grpcurl -plaintext %s gantry.v1.ProxyService/Routes)\n",
-			p.Node+":", p.ServiceAddress, p.NodePortAddress, p.GRPC)
+		where := fmt.Sprintf("service ports on %s, node ports on %s", p.ServiceAddress, p.NodePortAddress)
+		if p.Mode == "nftables" {
+			where = "nftables: service ports on their cluster IPs, node ports on the host's addresses but loopback"
+		}
+		fmt.Fprintf(&b, "  proxy %-10s  %s (routes: grpcurl -plaintext %s gantry.v1.ProxyService/Routes)\n",
+			p.Node+":", where, p.GRPC)
 	}
 	return b.String()
 }

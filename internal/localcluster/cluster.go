@@ -65,6 +65,8 @@ type Cluster struct {
 	scheduler, controller *component
 	nodes                 []*component
 	proxies               []*component
+	// resolvedProxyMode is auto's answer, found once (proxyMode).
+	resolvedProxyMode string
 
 	// given holds the free ports handed out so far (BasePort 0).
 	given map[int]bool

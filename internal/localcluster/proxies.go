@@ -3,6 +3,9 @@ package localcluster
 import (
 	"fmt"
 	"net/netip"
+	"os"
+
+	"github.com/gantryio/gantry/services/proxy/dataplane/nftables"
 )
 
 // ProxyInfo says where one node's proxy serves.
@@ -10,9 +13,31 @@ type ProxyInfo struct {
 	// Node is the proxy's node; Proc its process.
 	Node string
 	Proc *Proc
+	// Mode is the proxy's dataplane: userspace or nftables (auto is
+	// resolved here, as the proxy would: nftables when root and the
+	// kernel answers).
+	Mode string
 	// GRPC is the ProxyService address; ServiceAddress is where it serves
-	// the service ports (userspace mode) and NodePortAddress the node ports.
+	// the service ports and NodePortAddress the node ports in userspace
+	// mode (nftables mode serves them on the cluster IPs and on every
+	// node address but loopback).
 	GRPC, ServiceAddress, NodePortAddress string
+}
+
+// proxyMode resolves the proxies' mode once ("" and auto: nftables when
+// root and the kernel answers, userspace otherwise).
+func (c *Cluster) proxyMode() string {
+	m := c.cfg.Workers.ProxyMode
+	if m != "" && m != "auto" {
+		return m
+	}
+	if c.resolvedProxyMode == "" {
+		c.resolvedProxyMode = "userspace"
+		if os.Geteuid() == 0 && nftables.Available() == nil {
+			c.resolvedProxyMode = "nftables"
+		}
+	}
+	return c.resolvedProxyMode
 }
 
 // proxyServiceAddress is the local IP node i's proxy serves service ports
@@ -30,11 +55,7 @@ func (c *Cluster) proxyServiceAddress(i int) string {
 // newProxy prepares node i's proxy, with ProxyArgs as extra flags.
 func (c *Cluster) newProxy(i int) (*component, error) {
 	node := fmt.Sprintf("n%d", i+1)
-	mode := c.cfg.Workers.ProxyMode
-	if mode == "" {
-		mode = "auto"
-	}
-	args := []string{"proxy", "--node", node, "--mode", mode,
+	args := []string{"proxy", "--node", node, "--mode", c.proxyMode(),
 		"--userspace-address", c.proxyServiceAddress(i), "--nodeport-address", c.cfg.Host}
 	args = append(args, c.cfg.Workers.ProxyArgs...)
 	return c.newComponent("proxy-"+node, 600+2*i, args...)
@@ -45,7 +66,7 @@ func (c *Cluster) Proxies() []ProxyInfo {
 	out := make([]ProxyInfo, 0, len(c.proxies))
 	for i, p := range c.proxies {
 		out = append(out, ProxyInfo{
-			Node: fmt.Sprintf("n%d", i+1), Proc: p.proc, GRPC: c.addr(p.grpc),
+			Node: fmt.Sprintf("n%d", i+1), Proc: p.proc, GRPC: c.addr(p.grpc), Mode: c.proxyMode(),
 			ServiceAddress: c.proxyServiceAddress(i), NodePortAddress: c.cfg.Host,
 		})
 	}
