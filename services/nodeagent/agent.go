@@ -12,6 +12,7 @@ import (
 	gantryv1 "github.com/gantryio/gantry/gen/gantry/v1"
 	"github.com/gantryio/gantry/internal/client"
 	"github.com/gantryio/gantry/internal/clientconfig"
+	"github.com/gantryio/gantry/internal/events"
 	"github.com/gantryio/gantry/internal/informer"
 	"github.com/gantryio/gantry/services/nodeagent/admit"
 	"github.com/gantryio/gantry/services/nodeagent/lease"
@@ -38,6 +39,8 @@ type node struct {
 	pods  *podworker.Manager
 	// probes is nil for simulated nodes.
 	probes *prober.Manager
+	// events records the node's events (its pods': podworker, prober).
+	events events.Recorder
 	alloc  map[string]string
 }
 
@@ -62,6 +65,8 @@ type Agent struct {
 	// nil for simulated nodes, which run nothing to read them.
 	svcEnv *serviceenv.Source
 	labels map[string]string
+	// events writes what the agent's nodes and pods record.
+	events *events.Broadcaster
 	// execs holds a token per running exec session (at most maxExecs).
 	execs chan struct{}
 }
@@ -129,6 +134,9 @@ func (a *Agent) setup() error {
 	scfg.Interval, scfg.Clock = a.cfg.StatusInterval, a.cfg.Clock
 	a.status = status.New(scfg, a.client.Resources(), a.log)
 	a.deleter = status.NewDeleter(a.client.Resources(), 50*time.Millisecond, 500)
+	if a.events, err = events.New(events.DefaultConfig(), events.NewSink(a.client.Resources()), a.log); err != nil {
+		return err
+	}
 	if a.cfg.Simulate == 0 {
 		if a.svcEnv, err = serviceenv.New(a.client, a.client, a.log); err != nil {
 			return err
@@ -145,6 +153,12 @@ func (a *Agent) setup() error {
 	}
 	ncfg := nodestatus.DefaultConfig()
 	ncfg.Interval, ncfg.Clock = a.cfg.HeartbeatInterval, a.cfg.Clock
+	ncfg.Recorder = func(node string) events.Recorder {
+		if n, ok := a.byName[node]; ok {
+			return n.events
+		}
+		return events.Discard
+	}
 	a.nodeSt = nodestatus.New(ncfg, api, nodes, a.log)
 	a.setNetworkConditions()
 	lcfg := lease.DefaultConfig()
@@ -228,6 +242,7 @@ func (a *Agent) Run(ctx context.Context) error {
 	if err := a.startHTTP(errc); err != nil {
 		return err
 	}
+	run("events", func(ctx context.Context) error { a.events.Run(ctx); return nil })
 	run("status", a.status.Run)
 	run("deleter", a.deleter.Run)
 	for _, n := range a.nodes {

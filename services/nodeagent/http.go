@@ -43,6 +43,7 @@ func (a *Agent) registry() *prometheus.Registry {
 	counter := func(name, help string, f func() float64) {
 		r.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Namespace: "gantry", Subsystem: "nodeagent", Name: name, Help: help}, f))
 	}
+	r.MustRegister(a.events.Collector())
 	gauge("nodes", "Nodes this agent plays.", func() float64 { return float64(len(a.nodes)) })
 	gauge("pods", "Pods with a worker on this agent's nodes.", func() float64 {
 		n := 0

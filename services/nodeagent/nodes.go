@@ -10,6 +10,7 @@ import (
 	"time"
 
 	gantryv1 "github.com/gantryio/gantry/gen/gantry/v1"
+	"github.com/gantryio/gantry/internal/events"
 	"github.com/gantryio/gantry/internal/informer"
 	"github.com/gantryio/gantry/services/nodeagent/admit"
 	"github.com/gantryio/gantry/services/nodeagent/network"
@@ -24,9 +25,13 @@ import (
 
 func systemArch() string { return goruntime.GOARCH }
 
+// eventSource is the component the agent's events name (the kubelet's
+// are "kubelet").
+const eventSource = "nodeagent"
+
 // newNode builds one node's runtime, admission and pod workers.
 func (a *Agent) newNode(name string, capa map[string]string) (*node, error) {
-	n := &node{name: name, alloc: capa}
+	n := &node{name: name, alloc: capa, events: a.events.NewRecorder(eventSource, name)}
 	if a.runtimeName() == "simulated" {
 		n.rt = simulated.New(a.cfg.Clock.Now)
 	} else {
@@ -46,12 +51,17 @@ func (a *Agent) newNode(name string, capa map[string]string) (*node, error) {
 	pcfg := podworker.DefaultConfig()
 	pcfg.NodeName, pcfg.HostIP, pcfg.Clock = name, a.cfg.NodeIP, a.cfg.Clock
 	pcfg.BackoffInitial, pcfg.BackoffMax = a.cfg.BackoffInitial, a.cfg.BackoffMax
-	deps := podworker.Deps{Runtime: n.rt, Status: a.status, Deleter: a.deleter, Admitter: n.admit}
+	deps := podworker.Deps{Runtime: n.rt, Status: a.status, Deleter: a.deleter, Admitter: n.admit, Recorder: n.events}
+	if a.runtimeName() == "simulated" {
+		// Thousands of hollow pods would record for nothing but cost:
+		// scale tests measure the control plane, not event writes.
+		deps.Recorder = events.Discard
+	}
 	log := a.log.With(zap.String("node", name))
 	// Simulated containers run nothing to probe: they are ready at once.
 	if a.runtimeName() != "simulated" {
 		prcfg := prober.DefaultConfig()
-		prcfg.Clock, prcfg.UserAgent = a.cfg.Clock, "gantry-probe/"+a.cfg.Version
+		prcfg.Clock, prcfg.UserAgent, prcfg.Recorder = a.cfg.Clock, "gantry-probe/"+a.cfg.Version, n.events
 		// The prober wakes a pod's worker when a result changes, so a
 		// readiness flip reaches the API in one status flush.
 		n.probes = prober.New(prcfg, n.rt, func(uid string) { n.pods.Poke(uid) }, log)

@@ -15,7 +15,9 @@ func TestStartingAndReadyChangesAreRecorded(t *testing.T) {
 	close(api.release)
 	rec := events.NewFake(10)
 	cfg := DefaultConfig()
-	cfg.Interval, cfg.Flush, cfg.Recorder = time.Hour, 5*time.Millisecond, rec
+	var hosts []string
+	cfg.Interval, cfg.Flush = time.Hour, 5*time.Millisecond
+	cfg.Recorder = func(node string) events.Recorder { hosts = append(hosts, node); return rec }
 	m := New(cfg, api, []Node{{Name: "n1"}}, zap.NewNop())
 	if err := m.SetCondition("n1", "Ready", Condition{Reason: "KubeletNotReady"}); err != nil {
 		t.Fatal(err)
@@ -46,5 +48,8 @@ func TestStartingAndReadyChangesAreRecorded(t *testing.T) {
 		"Normal NodeReady Node n1 status is now: NodeReady]"
 	if got := fmt.Sprint(rec.Drain()); got != want {
 		t.Errorf("events %s\nwant %s", got, want)
+	}
+	if fmt.Sprint(hosts) != "[n1 n1 n1]" {
+		t.Errorf("recorders asked for %v, want n1's for each event", hosts)
 	}
 }

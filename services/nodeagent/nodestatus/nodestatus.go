@@ -50,8 +50,9 @@ type Config struct {
 	MaxBatch int
 	Timeout  time.Duration
 	Clock    clock.WithTicker
-	// Recorder records Starting and NodeReady/NodeNotReady (nil: none).
-	Recorder events.Recorder
+	// Recorder returns the Recorder of a node's events (Starting,
+	// NodeReady, NodeNotReady), whose source host is the node (nil: none).
+	Recorder func(node string) events.Recorder
 }
 
 // DefaultConfig returns the defaults: a heartbeat every 40 s.
@@ -111,7 +112,9 @@ func New(cfg Config, api API, nodes []Node, logger *zap.Logger) *Manager {
 	if cfg.Clock == nil {
 		cfg.Clock = def.Clock
 	}
-	cfg.Recorder = events.OrDiscard(cfg.Recorder)
+	if cfg.Recorder == nil {
+		cfg.Recorder = func(string) events.Recorder { return events.Discard }
+	}
 	m := &Manager{cfg: cfg, api: api, log: logger.Named("node"), nodes: map[string]*nodeState{}, wake: make(chan struct{}, 1)}
 	for _, n := range nodes {
 		m.order = append(m.order, n.Name)
@@ -315,7 +318,7 @@ func (m *Manager) wrote(node string, s *gantryv1.NodeStatus, now time.Time, chan
 		if after == "True" {
 			reason = "NodeReady"
 		}
-		m.cfg.Recorder.Eventf(nodeRef(node, uid), events.Normal, reason, "Node %s status is now: %s", node, reason)
+		m.cfg.Recorder(node).Eventf(nodeRef(node, uid), events.Normal, reason, "Node %s status is now: %s", node, reason)
 	}
 }
 

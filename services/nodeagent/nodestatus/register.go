@@ -51,7 +51,7 @@ func (m *Manager) started() {
 	}
 	m.mu.Unlock()
 	for _, r := range refs {
-		m.cfg.Recorder.Event(nodeRef(r.name, r.uid), events.Normal, "Starting", "Starting node agent.")
+		m.cfg.Recorder(r.name).Event(nodeRef(r.name, r.uid), events.Normal, "Starting", "Starting node agent.")
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	gantryv1 "github.com/gantryio/gantry/gen/gantry/v1"
+	"github.com/gantryio/gantry/internal/events"
 	"github.com/gantryio/gantry/services/nodeagent/admit"
 	"github.com/gantryio/gantry/services/nodeagent/prober"
 	"github.com/gantryio/gantry/services/nodeagent/runtime"
@@ -81,6 +82,9 @@ type Deps struct {
 	// flag, liveness and startup failures kill them. Nil: no probes run,
 	// containers are started and ready once running (simulated nodes).
 	Prober Prober
+	// Recorder records the pods' container events (Created, Started,
+	// Killing, BackOff, Failed); nil records none.
+	Recorder events.Recorder
 	// ServiceEnv, when set, gives containers their Service variables.
 	// Nil: none (simulated nodes run nothing that would read them).
 	ServiceEnv ServiceEnv

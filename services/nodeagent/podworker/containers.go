@@ -7,6 +7,7 @@ import (
 	"time"
 
 	gantryv1 "github.com/gantryio/gantry/gen/gantry/v1"
+	"github.com/gantryio/gantry/internal/events"
 	"github.com/gantryio/gantry/services/nodeagent/runtime"
 	"go.uber.org/zap"
 )
@@ -61,6 +62,8 @@ func (w *worker) syncContainers(ctx context.Context, pod *gantryv1.Pod, sb *runt
 				waiting[c.GetName()] = &gantryv1.ContainerStateWaiting{Reason: "CrashLoopBackOff",
 					Message: fmt.Sprintf("back-off %s restarting failed container=%s pod=%s_%s(%s)", b.delay, c.GetName(),
 						pod.GetMetadata().GetName(), pod.GetMetadata().GetNamespace(), w.uid)}
+				w.event(pod, c, events.Warning, "BackOff", "Back-off restarting failed container %s in pod %s_%s(%s)",
+					c.GetName(), pod.GetMetadata().GetName(), pod.GetMetadata().GetNamespace(), w.uid)
 				later(d)
 				continue
 			}
@@ -70,20 +73,28 @@ func (w *worker) syncContainers(ctx context.Context, pod *gantryv1.Pod, sb *runt
 		env, err := serviceEnv()
 		if err != nil {
 			waiting[c.GetName()] = &gantryv1.ContainerStateWaiting{Reason: "CreateContainerConfigError", Message: err.Error()}
+			w.event(pod, c, events.Warning, "Failed", "Error: %v", err)
 			later(w.m.cfg.RetryDelay)
 			continue
 		}
 		cfg, err := containerConfig(pod, c, sb, attempt, w.m.cfg.HostIP, env)
 		if err != nil {
 			waiting[c.GetName()] = &gantryv1.ContainerStateWaiting{Reason: "CreateContainerConfigError", Message: err.Error()}
+			w.event(pod, c, events.Warning, "Failed", "Error: %v", err)
 			later(w.m.cfg.RetryDelay)
 			continue
 		}
 		if _, err := rt.StartContainer(ctx, cfg); err != nil {
 			w.log.Warn("start container", zap.String("pod", podKey(pod)), zap.String("container", c.GetName()), zap.Error(err))
 			waiting[c.GetName()] = &gantryv1.ContainerStateWaiting{Reason: "CreateContainerError", Message: err.Error()}
+			w.event(pod, c, events.Warning, "Failed", "Error: %v", err)
 			later(w.m.cfg.RetryDelay)
+			continue
 		}
+		// One call creates and starts a process, so both of the kubelet's
+		// events at once.
+		w.event(pod, c, events.Normal, "Created", "Created container %s", c.GetName())
+		w.event(pod, c, events.Normal, "Started", "Started container %s", c.GetName())
 	}
 	return waiting, next
 }

@@ -6,6 +6,7 @@ import (
 	"sync"
 
 	gantryv1 "github.com/gantryio/gantry/gen/gantry/v1"
+	"github.com/gantryio/gantry/internal/events"
 	"go.uber.org/zap"
 )
 
@@ -47,6 +48,7 @@ func New(cfg Config, deps Deps, logger *zap.Logger) *Manager {
 	if cfg.Clock == nil {
 		cfg.Clock = def.Clock
 	}
+	deps.Recorder = events.OrDiscard(deps.Recorder)
 	ctx, cancel := context.WithCancel(context.Background())
 	m := &Manager{cfg: cfg, deps: deps, log: logger.Named("pods"), ctx: ctx, cancel: cancel, workers: map[string]*worker{}}
 	deps.Runtime.SetExitHandler(m.containerExited)

@@ -2,9 +2,11 @@ package podworker
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	gantryv1 "github.com/gantryio/gantry/gen/gantry/v1"
+	"github.com/gantryio/gantry/internal/events"
 	"github.com/gantryio/gantry/services/nodeagent/prober"
 	"github.com/gantryio/gantry/services/nodeagent/runtime"
 	"go.uber.org/zap"
@@ -35,6 +37,8 @@ func (w *worker) killUnhealthy(ctx context.Context, pod *gantryv1.Pod) {
 			continue
 		}
 		w.log.Info("killing container", zap.String("pod", podKey(pod)), zap.String("container", c.GetName()), zap.String("reason", st.Message))
+		kind, _, _ := strings.Cut(st.Message, " ") // "Liveness probe failed: ..."
+		w.event(pod, c, events.Normal, "Killing", "Container %s failed %s probe, will be restarted", c.GetName(), strings.ToLower(kind))
 		w.probeKills[latest.ID] = st.Message
 		if err := w.m.deps.Runtime.StopContainer(ctx, latest.ID, probeGrace(pod, st.Probe)); err != nil {
 			w.log.Warn("stop unhealthy container", zap.String("container", c.GetName()), zap.Error(err))

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	gantryv1 "github.com/gantryio/gantry/gen/gantry/v1"
+	"github.com/gantryio/gantry/internal/events"
 	"github.com/gantryio/gantry/services/nodeagent/runtime"
 	"go.uber.org/zap"
 	"google.golang.org/protobuf/proto"
@@ -119,6 +120,7 @@ func (w *worker) sync(ctx context.Context, pod *gantryv1.Pod, removed bool) (tim
 			w.m.deps.Admitter.Force(pod) // already running here: keep it
 		} else if res := w.m.deps.Admitter.Admit(pod); !res.Admit {
 			w.log.Info("pod refused", zap.String("pod", podKey(pod)), zap.String("reason", res.Reason), zap.String("message", res.Message))
+			w.m.deps.Recorder.Event(pod, events.Warning, res.Reason, res.Message)
 			w.send(pod, rejectedStatus(pod, w.m.cfg.HostIP, res.Reason, res.Message))
 			w.terminal = true
 			return 0, false
@@ -149,7 +151,7 @@ func (w *worker) sync(ctx context.Context, pod *gantryv1.Pod, removed bool) (tim
 // stay until the pod is deleted.
 func (w *worker) finishTerminal(ctx context.Context, pod *gantryv1.Pod) (time.Duration, bool) {
 	w.stopProbes()
-	w.stopAll(ctx, 0)
+	w.stopAll(ctx, pod, 0)
 	if err := w.m.deps.Runtime.StopSandbox(ctx, w.uid); err != nil {
 		w.log.Warn("stop sandbox", zap.Error(err))
 		return w.m.cfg.RetryDelay, false
@@ -164,7 +166,7 @@ func (w *worker) finishTerminal(ctx context.Context, pod *gantryv1.Pod) (time.Du
 // unless the pod is already gone, deletes it for good.
 func (w *worker) terminate(ctx context.Context, pod *gantryv1.Pod, removed bool) (time.Duration, bool) {
 	w.stopProbes()
-	w.stopAll(ctx, w.grace(pod, removed))
+	w.stopAll(ctx, pod, w.grace(pod, removed))
 	if ctx.Err() != nil {
 		return 0, false
 	}
@@ -205,12 +207,13 @@ func (w *worker) grace(pod *gantryv1.Pod, removed bool) time.Duration {
 }
 
 // stopAll stops every running container of the pod, concurrently.
-func (w *worker) stopAll(ctx context.Context, grace time.Duration) {
+func (w *worker) stopAll(ctx context.Context, pod *gantryv1.Pod, grace time.Duration) {
 	var wg sync.WaitGroup
 	for _, c := range w.m.deps.Runtime.PodContainers(w.uid) {
 		if c.State != runtime.StateRunning {
 			continue
 		}
+		w.m.deps.Recorder.Event(w.containerRef(pod, c.Name), events.Normal, "Killing", "Stopping container "+c.Name)
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -241,3 +244,15 @@ func podKey(pod *gantryv1.Pod) string {
 }
 
 func isTerminal(phase string) bool { return phase == "Succeeded" || phase == "Failed" }
+
+// event records an event about one of the pod's containers.
+func (w *worker) event(pod *gantryv1.Pod, c *gantryv1.Container, eventType, reason, format string, args ...any) {
+	w.m.deps.Recorder.Eventf(w.containerRef(pod, c.GetName()), eventType, reason, format, args...)
+}
+
+// containerRef names a container of the pod; the uid is the worker's, as
+// pod may be the last state known of a pod already gone.
+func (w *worker) containerRef(pod *gantryv1.Pod, container string) *gantryv1.ObjectReference {
+	m := pod.GetMetadata()
+	return events.PodContainerRef(m.GetNamespace(), m.GetName(), w.uid, container)
+}
