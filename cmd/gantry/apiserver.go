@@ -58,6 +58,8 @@ func apiserverCmd() *cobra.Command {
 	f.Uint64Var(&cfg.Raft.SnapshotThreshold, "snapshot-threshold", cfg.Raft.SnapshotThreshold, "log entries between snapshots")
 	f.Uint64Var(&cfg.Raft.TrailingLogs, "trailing-logs", cfg.Raft.TrailingLogs, "log entries kept after a snapshot for slow followers")
 	f.IntVar(&cfg.Store.EventLogSize, "event-log-size", cfg.Store.EventLogSize, "events kept in memory for watches to resume from")
+	f.DurationVar(&cfg.EventGC.TTL, "event-ttl", cfg.EventGC.TTL, "Events not seen for this long are deleted by the leader (0: kept until --max-events)")
+	f.IntVar(&cfg.EventGC.MaxEvents, "max-events", cfg.EventGC.MaxEvents, "most Events the cluster keeps; the leader deletes the oldest beyond it (0: no cap)")
 	f.DurationVar(&cfg.Watch.SendInterval, "watch-send-interval", cfg.Watch.SendInterval, "least time between two responses of one busy watch: changes arriving meanwhile share a message (0: none)")
 	f.DurationVar(&cfg.Watch.BookmarkInterval, "bookmark-interval", cfg.Watch.BookmarkInterval, "how often idle watches get a bookmark")
 	f.Int64Var(&cfg.API.Tolerations.NotReadySeconds, "default-not-ready-toleration-seconds", cfg.API.Tolerations.NotReadySeconds,
