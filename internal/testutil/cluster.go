@@ -40,7 +40,9 @@ type Cluster struct {
 type Option func(*apiserver.Config)
 
 // NewCluster starts n masters that bootstrap one cluster, waits for a
-// ready leader, and stops them all when the test ends.
+// ready leader, and stops them all when the test ends. The masters use
+// steady Raft timeouts (see steadyRaftTimeout) unless an option, such as
+// ProductRaftTimeouts, says otherwise.
 func NewCluster(t testing.TB, n int, opts ...Option) *Cluster {
 	t.Helper()
 	c := &Cluster{t: t, log: zaptest.NewLogger(t, zaptest.Level(zap.WarnLevel))}
@@ -50,6 +52,7 @@ func NewCluster(t testing.TB, n int, opts ...Option) *Cluster {
 		cfg := apiserver.DefaultConfig()
 		cfg.ID, cfg.DataDir = id, filepath.Join(t.TempDir(), id)
 		cfg.Listen, cfg.RaftListen = FreeAddr(t), FreeAddr(t)
+		steadyRaft(&cfg)
 		for _, o := range opts {
 			o(&cfg)
 		}
@@ -65,14 +68,15 @@ func NewCluster(t testing.TB, n int, opts ...Option) *Cluster {
 	return c
 }
 
-// WaitBootstrapped waits (up to 10 s) until a ready leader has written
+// WaitBootstrapped waits (up to 30 s: elections take seconds with steady
+// timeouts, longer when a vote splits) until a ready leader has written
 // what a new cluster starts with: the default namespace and the API
 // address of every running member. A leader is ready before that, so
 // writes into "default" right after an election can still fail with
 // NOT_FOUND on a brand-new cluster.
 func (c *Cluster) WaitBootstrapped() {
 	c.t.Helper()
-	Eventually(c.t, 10*time.Second, func() error {
+	Eventually(c.t, 30*time.Second, func() error {
 		var leader *Member
 		for _, m := range c.Members {
 			if m.Running && m.srv.IsLeader() {
@@ -148,11 +152,12 @@ func (c *Cluster) StopAll() {
 	}
 }
 
-// Leader waits (up to 10 s) for a ready leader among the running members.
+// Leader waits (up to 30 s, enough for an election after a Crash) for a
+// ready leader among the running members.
 func (c *Cluster) Leader() *Member {
 	c.t.Helper()
 	var leader *Member
-	Eventually(c.t, 10*time.Second, func() error {
+	Eventually(c.t, 30*time.Second, func() error {
 		leader = nil
 		for _, m := range c.Members {
 			if m.Running && m.srv.IsLeader() {

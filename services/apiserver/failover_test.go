@@ -62,7 +62,7 @@ func firstWriteAfter(t testing.TB, members []*testutil.Member, prefix string, re
 // leader takes writes within 3 s, no acknowledged write is lost, and the
 // crashed member rejoins and converges.
 func TestLeaderCrashFailover(t *testing.T) {
-	c := testutil.NewCluster(t, 3) // apiserver.DefaultConfig(): default Raft timeouts
+	c := testutil.NewCluster(t, 3, testutil.ProductRaftTimeouts) // the timeouts users get
 	old := c.Leader()
 	followers := c.Followers()
 	cl := newClient(t, c)

@@ -235,11 +235,17 @@ func TestHealthAndReflection(t *testing.T) {
 		defer conn.Close()
 
 		hc := healthpb.NewHealthClient(conn)
+		// A master publishes its health from a 100 ms poll of its Raft
+		// state, so it may still say NOT_SERVING just after it learned
+		// the leader: wait for SERVING.
 		for _, svc := range []string{"", "gantry.v1.ResourceService", "gantry.v1.ClusterService"} {
-			resp, err := hc.Check(ctxT(t), &healthpb.HealthCheckRequest{Service: svc})
-			if err != nil || resp.GetStatus() != healthpb.HealthCheckResponse_SERVING {
-				t.Errorf("%s: health of %q: %v %v, want SERVING", m.ID, svc, resp.GetStatus(), err)
-			}
+			testutil.Eventually(t, 10*time.Second, func() error {
+				resp, err := hc.Check(ctxT(t), &healthpb.HealthCheckRequest{Service: svc})
+				if err != nil || resp.GetStatus() != healthpb.HealthCheckResponse_SERVING {
+					return fmt.Errorf("%s: health of %q: %v %v, want SERVING", m.ID, svc, resp.GetStatus(), err)
+				}
+				return nil
+			})
 		}
 		_, err = hc.Check(ctxT(t), &healthpb.HealthCheckRequest{Service: "no.such.Service"})
 		wantStatus(t, err, codes.NotFound)
