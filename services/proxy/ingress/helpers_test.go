@@ -7,6 +7,7 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
+	"fmt"
 	"math/big"
 	"net/netip"
 	"testing"
@@ -43,25 +44,25 @@ func backend(svc string, port int32) *gantryv1.IngressBackend {
 	return &gantryv1.IngressBackend{Service: &gantryv1.IngressServiceBackend{Name: svc, Port: &gantryv1.ServiceBackendPort{Number: port}}}
 }
 
-// service is a Service "default/name" with one TCP port 80 whose
-// endpoints are addrs (ready).
-func service(name, clusterIP string, addrs ...netip.AddrPort) (*gantryv1.Service, *gantryv1.EndpointSlice) {
+// service is a Service "default/name" with one TCP port 80 (named http)
+// and its slices: one per endpoint (ready), so that endpoints may have
+// different ports (test servers on 127.0.0.1).
+func service(name, clusterIP string, addrs ...netip.AddrPort) (*gantryv1.Service, []*gantryv1.EndpointSlice) {
 	svc := &gantryv1.Service{
 		Metadata: &gantryv1.ObjectMeta{Namespace: "default", Name: name},
 		Spec:     &gantryv1.ServiceSpec{ClusterIp: clusterIP, Ports: []*gantryv1.ServicePort{{Name: "http", Port: 80, Protocol: "TCP"}}},
 	}
-	sl := &gantryv1.EndpointSlice{
-		Metadata:    &gantryv1.ObjectMeta{Namespace: "default", Name: name + "-1", Labels: map[string]string{table.ServiceNameLabel: name}},
-		AddressType: "IPv4",
+	var sls []*gantryv1.EndpointSlice
+	for i, a := range addrs {
+		port := int32(a.Port())
+		sls = append(sls, &gantryv1.EndpointSlice{
+			Metadata:    &gantryv1.ObjectMeta{Namespace: "default", Name: fmt.Sprintf("%s-%d", name, i), Labels: map[string]string{table.ServiceNameLabel: name}},
+			AddressType: "IPv4",
+			Ports:       []*gantryv1.EndpointPort{{Name: new("http"), Port: &port, Protocol: new("TCP")}},
+			Endpoints:   []*gantryv1.Endpoint{{Addresses: []string{a.Addr().String()}}},
+		})
 	}
-	if len(addrs) > 0 {
-		port := int32(addrs[0].Port())
-		sl.Ports = []*gantryv1.EndpointPort{{Name: new("http"), Port: &port, Protocol: new("TCP")}}
-	}
-	for _, a := range addrs {
-		sl.Endpoints = append(sl.Endpoints, &gantryv1.Endpoint{Addresses: []string{a.Addr().String()}})
-	}
-	return svc, sl
+	return svc, sls
 }
 
 // staticView is a View of a fixed table.
