@@ -7,8 +7,8 @@ import (
 )
 
 func TestKindsCoverEnvelope(t *testing.T) {
-	if got := len(Kinds()); got != 12 {
-		t.Fatalf("Kinds() = %d kinds, want 12", got)
+	if got := len(Kinds()); got != 13 {
+		t.Fatalf("Kinds() = %d kinds, want 13", got)
 	}
 	for _, k := range Kinds() {
 		info, ok := Lookup(k)

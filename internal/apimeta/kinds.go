@@ -21,6 +21,8 @@ const (
 	KindLease         = "Lease"
 	KindEvent         = "Event"
 	KindIngress       = "Ingress"
+	// KindPodDisruptionBudget is policy/v1 PodDisruptionBudget.
+	KindPodDisruptionBudget = "PodDisruptionBudget"
 )
 
 // Info describes one kind.
@@ -61,6 +63,7 @@ func init() {
 		{KindLease, "coordination.k8s.io/v1", true},
 		{KindEvent, "v1", true},
 		{KindIngress, "networking.k8s.io/v1", true},
+		{KindPodDisruptionBudget, "policy/v1", true},
 	}
 	for _, k := range kinds {
 		var fd protoreflect.FieldDescriptor

@@ -17,7 +17,7 @@ var shortNames = map[string]string{
 	"po": apimeta.KindPod, "deploy": apimeta.KindDeployment, "svc": apimeta.KindService,
 	"no": apimeta.KindNode, "ns": apimeta.KindNamespace, "cm": apimeta.KindConfigMap,
 	"rs": apimeta.KindReplicaSet, "ev": apimeta.KindEvent, "eps": apimeta.KindEndpointSlice,
-	"ing": apimeta.KindIngress,
+	"ing": apimeta.KindIngress, "pdb": apimeta.KindPodDisruptionBudget,
 }
 
 func init() {

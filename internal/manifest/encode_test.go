@@ -120,6 +120,11 @@ func richObjects() []*gantryv1.Object {
 		}, Status: &gantryv1.IngressStatus{LoadBalancer: &gantryv1.IngressLoadBalancerStatus{Ingress: []*gantryv1.IngressLoadBalancerIngress{{
 			Ip: "10.0.0.9", Ports: []*gantryv1.IngressPortStatus{{Port: 443, Protocol: "TCP", Error: s("")}},
 		}}}}}),
+		apimeta.Wrap(&gantryv1.PodDisruptionBudget{Metadata: meta("pdb"), Spec: &gantryv1.PodDisruptionBudgetSpec{
+			MinAvailable: s("50%"), Selector: &gantryv1.LabelSelector{MatchLabels: map[string]string{"app": "web"}},
+			UnhealthyPodEvictionPolicy: s("AlwaysAllow"),
+		}, Status: &gantryv1.PodDisruptionBudgetStatus{ObservedGeneration: 2, DisruptionsAllowed: 1, CurrentHealthy: 3,
+			DesiredHealthy: 2, ExpectedPods: 3, DisruptedPods: map[string]*timestamppb.Timestamp{"web-1": ts}}}),
 	}
 }
 

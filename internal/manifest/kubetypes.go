@@ -19,6 +19,8 @@ var intOrStringFields = map[protoreflect.FullName]bool{
 	"gantry.v1.ServicePort.target_port":                 true,
 	"gantry.v1.HTTPGetAction.port":                      true,
 	"gantry.v1.TCPSocketAction.port":                    true,
+	"gantry.v1.PodDisruptionBudgetSpec.min_available":   true,
+	"gantry.v1.PodDisruptionBudgetSpec.max_unavailable": true,
 }
 
 // quantityMaps are the map<string, string> fields whose values are

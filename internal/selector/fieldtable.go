@@ -145,6 +145,8 @@ func unwrap(o *gantryv1.Object) (kind string, meta *gantryv1.ObjectMeta) {
 		return apimeta.KindEvent, k.Event.GetMetadata()
 	case *gantryv1.Object_Ingress:
 		return apimeta.KindIngress, k.Ingress.GetMetadata()
+	case *gantryv1.Object_PodDisruptionBudget:
+		return apimeta.KindPodDisruptionBudget, k.PodDisruptionBudget.GetMetadata()
 	}
 	return "", nil
 }

@@ -38,6 +38,7 @@ type Object struct {
 	//	*Object_Lease
 	//	*Object_Event
 	//	*Object_Ingress
+	//	*Object_PodDisruptionBudget
 	Kind          isObject_Kind `protobuf_oneof:"kind"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -188,6 +189,15 @@ func (x *Object) GetIngress() *Ingress {
 	return nil
 }
 
+func (x *Object) GetPodDisruptionBudget() *PodDisruptionBudget {
+	if x != nil {
+		if x, ok := x.Kind.(*Object_PodDisruptionBudget); ok {
+			return x.PodDisruptionBudget
+		}
+	}
+	return nil
+}
+
 type isObject_Kind interface {
 	isObject_Kind()
 }
@@ -240,6 +250,10 @@ type Object_Ingress struct {
 	Ingress *Ingress `protobuf:"bytes,12,opt,name=ingress,proto3,oneof"`
 }
 
+type Object_PodDisruptionBudget struct {
+	PodDisruptionBudget *PodDisruptionBudget `protobuf:"bytes,13,opt,name=pod_disruption_budget,json=podDisruptionBudget,proto3,oneof"`
+}
+
 func (*Object_Namespace) isObject_Kind() {}
 
 func (*Object_Node) isObject_Kind() {}
@@ -264,11 +278,13 @@ func (*Object_Event) isObject_Kind() {}
 
 func (*Object_Ingress) isObject_Kind() {}
 
+func (*Object_PodDisruptionBudget) isObject_Kind() {}
+
 var File_gantry_v1_object_proto protoreflect.FileDescriptor
 
 const file_gantry_v1_object_proto_rawDesc = "" +
 	"\n" +
-	"\x16gantry/v1/object.proto\x12\tgantry.v1\x1a\x1fgantry/v1/cluster_objects.proto\x1a\x17gantry/v1/ingress.proto\x1a\x1fgantry/v1/network_objects.proto\x1a\x13gantry/v1/pod.proto\x1a\x19gantry/v1/workloads.proto\"\xdf\x04\n" +
+	"\x16gantry/v1/object.proto\x12\tgantry.v1\x1a\x1fgantry/v1/cluster_objects.proto\x1a\x1agantry/v1/disruption.proto\x1a\x17gantry/v1/ingress.proto\x1a\x1fgantry/v1/network_objects.proto\x1a\x13gantry/v1/pod.proto\x1a\x19gantry/v1/workloads.proto\"\xb5\x05\n" +
 	"\x06Object\x124\n" +
 	"\tnamespace\x18\x01 \x01(\v2\x14.gantry.v1.NamespaceH\x00R\tnamespace\x12%\n" +
 	"\x04node\x18\x02 \x01(\v2\x0f.gantry.v1.NodeH\x00R\x04node\x12\"\n" +
@@ -286,7 +302,8 @@ const file_gantry_v1_object_proto_rawDesc = "" +
 	"\x05lease\x18\n" +
 	" \x01(\v2\x10.gantry.v1.LeaseH\x00R\x05lease\x12(\n" +
 	"\x05event\x18\v \x01(\v2\x10.gantry.v1.EventH\x00R\x05event\x12.\n" +
-	"\aingress\x18\f \x01(\v2\x12.gantry.v1.IngressH\x00R\aingressB\x06\n" +
+	"\aingress\x18\f \x01(\v2\x12.gantry.v1.IngressH\x00R\aingress\x12T\n" +
+	"\x15pod_disruption_budget\x18\r \x01(\v2\x1e.gantry.v1.PodDisruptionBudgetH\x00R\x13podDisruptionBudgetB\x06\n" +
 	"\x04kindB3Z1github.com/gantryio/gantry/gen/gantry/v1;gantryv1b\x06proto3"
 
 var (
@@ -303,19 +320,20 @@ func file_gantry_v1_object_proto_rawDescGZIP() []byte {
 
 var file_gantry_v1_object_proto_msgTypes = make([]protoimpl.MessageInfo, 1)
 var file_gantry_v1_object_proto_goTypes = []any{
-	(*Object)(nil),        // 0: gantry.v1.Object
-	(*Namespace)(nil),     // 1: gantry.v1.Namespace
-	(*Node)(nil),          // 2: gantry.v1.Node
-	(*Pod)(nil),           // 3: gantry.v1.Pod
-	(*ReplicaSet)(nil),    // 4: gantry.v1.ReplicaSet
-	(*Deployment)(nil),    // 5: gantry.v1.Deployment
-	(*Service)(nil),       // 6: gantry.v1.Service
-	(*EndpointSlice)(nil), // 7: gantry.v1.EndpointSlice
-	(*ConfigMap)(nil),     // 8: gantry.v1.ConfigMap
-	(*Secret)(nil),        // 9: gantry.v1.Secret
-	(*Lease)(nil),         // 10: gantry.v1.Lease
-	(*Event)(nil),         // 11: gantry.v1.Event
-	(*Ingress)(nil),       // 12: gantry.v1.Ingress
+	(*Object)(nil),              // 0: gantry.v1.Object
+	(*Namespace)(nil),           // 1: gantry.v1.Namespace
+	(*Node)(nil),                // 2: gantry.v1.Node
+	(*Pod)(nil),                 // 3: gantry.v1.Pod
+	(*ReplicaSet)(nil),          // 4: gantry.v1.ReplicaSet
+	(*Deployment)(nil),          // 5: gantry.v1.Deployment
+	(*Service)(nil),             // 6: gantry.v1.Service
+	(*EndpointSlice)(nil),       // 7: gantry.v1.EndpointSlice
+	(*ConfigMap)(nil),           // 8: gantry.v1.ConfigMap
+	(*Secret)(nil),              // 9: gantry.v1.Secret
+	(*Lease)(nil),               // 10: gantry.v1.Lease
+	(*Event)(nil),               // 11: gantry.v1.Event
+	(*Ingress)(nil),             // 12: gantry.v1.Ingress
+	(*PodDisruptionBudget)(nil), // 13: gantry.v1.PodDisruptionBudget
 }
 var file_gantry_v1_object_proto_depIdxs = []int32{
 	1,  // 0: gantry.v1.Object.namespace:type_name -> gantry.v1.Namespace
@@ -330,11 +348,12 @@ var file_gantry_v1_object_proto_depIdxs = []int32{
 	10, // 9: gantry.v1.Object.lease:type_name -> gantry.v1.Lease
 	11, // 10: gantry.v1.Object.event:type_name -> gantry.v1.Event
 	12, // 11: gantry.v1.Object.ingress:type_name -> gantry.v1.Ingress
-	12, // [12:12] is the sub-list for method output_type
-	12, // [12:12] is the sub-list for method input_type
-	12, // [12:12] is the sub-list for extension type_name
-	12, // [12:12] is the sub-list for extension extendee
-	0,  // [0:12] is the sub-list for field type_name
+	13, // 12: gantry.v1.Object.pod_disruption_budget:type_name -> gantry.v1.PodDisruptionBudget
+	13, // [13:13] is the sub-list for method output_type
+	13, // [13:13] is the sub-list for method input_type
+	13, // [13:13] is the sub-list for extension type_name
+	13, // [13:13] is the sub-list for extension extendee
+	0,  // [0:13] is the sub-list for field type_name
 }
 
 func init() { file_gantry_v1_object_proto_init() }
@@ -343,6 +362,7 @@ func file_gantry_v1_object_proto_init() {
 		return
 	}
 	file_gantry_v1_cluster_objects_proto_init()
+	file_gantry_v1_disruption_proto_init()
 	file_gantry_v1_ingress_proto_init()
 	file_gantry_v1_network_objects_proto_init()
 	file_gantry_v1_pod_proto_init()
@@ -360,6 +380,7 @@ func file_gantry_v1_object_proto_init() {
 		(*Object_Lease)(nil),
 		(*Object_Event)(nil),
 		(*Object_Ingress)(nil),
+		(*Object_PodDisruptionBudget)(nil),
 	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{

@@ -21,6 +21,115 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
+// EvictRequest names the pod to evict.
+type EvictRequest struct {
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	Namespace string                 `protobuf:"bytes,1,opt,name=namespace,proto3" json:"namespace,omitempty"`
+	Name      string                 `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
+	// Uid, when set, must be the pod's uid (so a newer pod of the same name
+	// is never evicted in its place).
+	Uid string `protobuf:"bytes,3,opt,name=uid,proto3" json:"uid,omitempty"`
+	// GracePeriodSeconds overrides the pod's termination grace period.
+	GracePeriodSeconds *int64 `protobuf:"varint,4,opt,name=grace_period_seconds,json=gracePeriodSeconds,proto3,oneof" json:"grace_period_seconds,omitempty"`
+	unknownFields      protoimpl.UnknownFields
+	sizeCache          protoimpl.SizeCache
+}
+
+func (x *EvictRequest) Reset() {
+	*x = EvictRequest{}
+	mi := &file_gantry_v1_pod_service_proto_msgTypes[0]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *EvictRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*EvictRequest) ProtoMessage() {}
+
+func (x *EvictRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_gantry_v1_pod_service_proto_msgTypes[0]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use EvictRequest.ProtoReflect.Descriptor instead.
+func (*EvictRequest) Descriptor() ([]byte, []int) {
+	return file_gantry_v1_pod_service_proto_rawDescGZIP(), []int{0}
+}
+
+func (x *EvictRequest) GetNamespace() string {
+	if x != nil {
+		return x.Namespace
+	}
+	return ""
+}
+
+func (x *EvictRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *EvictRequest) GetUid() string {
+	if x != nil {
+		return x.Uid
+	}
+	return ""
+}
+
+func (x *EvictRequest) GetGracePeriodSeconds() int64 {
+	if x != nil && x.GracePeriodSeconds != nil {
+		return *x.GracePeriodSeconds
+	}
+	return 0
+}
+
+// EvictResponse says the pod was evicted (its deletion has begun).
+type EvictResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *EvictResponse) Reset() {
+	*x = EvictResponse{}
+	mi := &file_gantry_v1_pod_service_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *EvictResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*EvictResponse) ProtoMessage() {}
+
+func (x *EvictResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_gantry_v1_pod_service_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use EvictResponse.ProtoReflect.Descriptor instead.
+func (*EvictResponse) Descriptor() ([]byte, []int) {
+	return file_gantry_v1_pod_service_proto_rawDescGZIP(), []int{1}
+}
+
 // LogsRequest selects a container's log.
 type LogsRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -37,7 +146,7 @@ type LogsRequest struct {
 
 func (x *LogsRequest) Reset() {
 	*x = LogsRequest{}
-	mi := &file_gantry_v1_pod_service_proto_msgTypes[0]
+	mi := &file_gantry_v1_pod_service_proto_msgTypes[2]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -49,7 +158,7 @@ func (x *LogsRequest) String() string {
 func (*LogsRequest) ProtoMessage() {}
 
 func (x *LogsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_gantry_v1_pod_service_proto_msgTypes[0]
+	mi := &file_gantry_v1_pod_service_proto_msgTypes[2]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -62,7 +171,7 @@ func (x *LogsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LogsRequest.ProtoReflect.Descriptor instead.
 func (*LogsRequest) Descriptor() ([]byte, []int) {
-	return file_gantry_v1_pod_service_proto_rawDescGZIP(), []int{0}
+	return file_gantry_v1_pod_service_proto_rawDescGZIP(), []int{2}
 }
 
 func (x *LogsRequest) GetNamespace() string {
@@ -124,7 +233,7 @@ type LogsResponse struct {
 
 func (x *LogsResponse) Reset() {
 	*x = LogsResponse{}
-	mi := &file_gantry_v1_pod_service_proto_msgTypes[1]
+	mi := &file_gantry_v1_pod_service_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -136,7 +245,7 @@ func (x *LogsResponse) String() string {
 func (*LogsResponse) ProtoMessage() {}
 
 func (x *LogsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_gantry_v1_pod_service_proto_msgTypes[1]
+	mi := &file_gantry_v1_pod_service_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -149,7 +258,7 @@ func (x *LogsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LogsResponse.ProtoReflect.Descriptor instead.
 func (*LogsResponse) Descriptor() ([]byte, []int) {
-	return file_gantry_v1_pod_service_proto_rawDescGZIP(), []int{1}
+	return file_gantry_v1_pod_service_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *LogsResponse) GetData() []byte {
@@ -176,7 +285,7 @@ type ExecRequest struct {
 
 func (x *ExecRequest) Reset() {
 	*x = ExecRequest{}
-	mi := &file_gantry_v1_pod_service_proto_msgTypes[2]
+	mi := &file_gantry_v1_pod_service_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -188,7 +297,7 @@ func (x *ExecRequest) String() string {
 func (*ExecRequest) ProtoMessage() {}
 
 func (x *ExecRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_gantry_v1_pod_service_proto_msgTypes[2]
+	mi := &file_gantry_v1_pod_service_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -201,7 +310,7 @@ func (x *ExecRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ExecRequest.ProtoReflect.Descriptor instead.
 func (*ExecRequest) Descriptor() ([]byte, []int) {
-	return file_gantry_v1_pod_service_proto_rawDescGZIP(), []int{2}
+	return file_gantry_v1_pod_service_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *ExecRequest) GetMsg() isExecRequest_Msg {
@@ -292,7 +401,7 @@ type ExecResponse struct {
 
 func (x *ExecResponse) Reset() {
 	*x = ExecResponse{}
-	mi := &file_gantry_v1_pod_service_proto_msgTypes[3]
+	mi := &file_gantry_v1_pod_service_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -304,7 +413,7 @@ func (x *ExecResponse) String() string {
 func (*ExecResponse) ProtoMessage() {}
 
 func (x *ExecResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_gantry_v1_pod_service_proto_msgTypes[3]
+	mi := &file_gantry_v1_pod_service_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -317,7 +426,7 @@ func (x *ExecResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ExecResponse.ProtoReflect.Descriptor instead.
 func (*ExecResponse) Descriptor() ([]byte, []int) {
-	return file_gantry_v1_pod_service_proto_rawDescGZIP(), []int{3}
+	return file_gantry_v1_pod_service_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *ExecResponse) GetMsg() isExecResponse_Msg {
@@ -401,7 +510,7 @@ type ExecStart struct {
 
 func (x *ExecStart) Reset() {
 	*x = ExecStart{}
-	mi := &file_gantry_v1_pod_service_proto_msgTypes[4]
+	mi := &file_gantry_v1_pod_service_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -413,7 +522,7 @@ func (x *ExecStart) String() string {
 func (*ExecStart) ProtoMessage() {}
 
 func (x *ExecStart) ProtoReflect() protoreflect.Message {
-	mi := &file_gantry_v1_pod_service_proto_msgTypes[4]
+	mi := &file_gantry_v1_pod_service_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -426,7 +535,7 @@ func (x *ExecStart) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ExecStart.ProtoReflect.Descriptor instead.
 func (*ExecStart) Descriptor() ([]byte, []int) {
-	return file_gantry_v1_pod_service_proto_rawDescGZIP(), []int{4}
+	return file_gantry_v1_pod_service_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *ExecStart) GetNamespace() string {
@@ -496,7 +605,7 @@ type TerminalSize struct {
 
 func (x *TerminalSize) Reset() {
 	*x = TerminalSize{}
-	mi := &file_gantry_v1_pod_service_proto_msgTypes[5]
+	mi := &file_gantry_v1_pod_service_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -508,7 +617,7 @@ func (x *TerminalSize) String() string {
 func (*TerminalSize) ProtoMessage() {}
 
 func (x *TerminalSize) ProtoReflect() protoreflect.Message {
-	mi := &file_gantry_v1_pod_service_proto_msgTypes[5]
+	mi := &file_gantry_v1_pod_service_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -521,7 +630,7 @@ func (x *TerminalSize) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TerminalSize.ProtoReflect.Descriptor instead.
 func (*TerminalSize) Descriptor() ([]byte, []int) {
-	return file_gantry_v1_pod_service_proto_rawDescGZIP(), []int{5}
+	return file_gantry_v1_pod_service_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *TerminalSize) GetWidth() uint32 {
@@ -553,7 +662,7 @@ type ExecExit struct {
 
 func (x *ExecExit) Reset() {
 	*x = ExecExit{}
-	mi := &file_gantry_v1_pod_service_proto_msgTypes[6]
+	mi := &file_gantry_v1_pod_service_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -565,7 +674,7 @@ func (x *ExecExit) String() string {
 func (*ExecExit) ProtoMessage() {}
 
 func (x *ExecExit) ProtoReflect() protoreflect.Message {
-	mi := &file_gantry_v1_pod_service_proto_msgTypes[6]
+	mi := &file_gantry_v1_pod_service_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -578,7 +687,7 @@ func (x *ExecExit) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ExecExit.ProtoReflect.Descriptor instead.
 func (*ExecExit) Descriptor() ([]byte, []int) {
-	return file_gantry_v1_pod_service_proto_rawDescGZIP(), []int{6}
+	return file_gantry_v1_pod_service_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *ExecExit) GetExitCode() int32 {
@@ -599,7 +708,14 @@ var File_gantry_v1_pod_service_proto protoreflect.FileDescriptor
 
 const file_gantry_v1_pod_service_proto_rawDesc = "" +
 	"\n" +
-	"\x1bgantry/v1/pod_service.proto\x12\tgantry.v1\"\xfa\x01\n" +
+	"\x1bgantry/v1/pod_service.proto\x12\tgantry.v1\"\xa2\x01\n" +
+	"\fEvictRequest\x12\x1c\n" +
+	"\tnamespace\x18\x01 \x01(\tR\tnamespace\x12\x12\n" +
+	"\x04name\x18\x02 \x01(\tR\x04name\x12\x10\n" +
+	"\x03uid\x18\x03 \x01(\tR\x03uid\x125\n" +
+	"\x14grace_period_seconds\x18\x04 \x01(\x03H\x00R\x12gracePeriodSeconds\x88\x01\x01B\x17\n" +
+	"\x15_grace_period_seconds\"\x0f\n" +
+	"\rEvictResponse\"\xfa\x01\n" +
 	"\vLogsRequest\x12\x1c\n" +
 	"\tnamespace\x18\x01 \x01(\tR\tnamespace\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12\x1c\n" +
@@ -639,11 +755,12 @@ const file_gantry_v1_pod_service_proto_rawDesc = "" +
 	"\x06height\x18\x02 \x01(\rR\x06height\"=\n" +
 	"\bExecExit\x12\x1b\n" +
 	"\texit_code\x18\x01 \x01(\x05R\bexitCode\x12\x14\n" +
-	"\x05error\x18\x02 \x01(\tR\x05error2\x84\x01\n" +
+	"\x05error\x18\x02 \x01(\tR\x05error2\xc0\x01\n" +
 	"\n" +
 	"PodService\x129\n" +
 	"\x04Logs\x12\x16.gantry.v1.LogsRequest\x1a\x17.gantry.v1.LogsResponse0\x01\x12;\n" +
-	"\x04Exec\x12\x16.gantry.v1.ExecRequest\x1a\x17.gantry.v1.ExecResponse(\x010\x01B3Z1github.com/gantryio/gantry/gen/gantry/v1;gantryv1b\x06proto3"
+	"\x04Exec\x12\x16.gantry.v1.ExecRequest\x1a\x17.gantry.v1.ExecResponse(\x010\x01\x12:\n" +
+	"\x05Evict\x12\x17.gantry.v1.EvictRequest\x1a\x18.gantry.v1.EvictResponseB3Z1github.com/gantryio/gantry/gen/gantry/v1;gantryv1b\x06proto3"
 
 var (
 	file_gantry_v1_pod_service_proto_rawDescOnce sync.Once
@@ -657,27 +774,31 @@ func file_gantry_v1_pod_service_proto_rawDescGZIP() []byte {
 	return file_gantry_v1_pod_service_proto_rawDescData
 }
 
-var file_gantry_v1_pod_service_proto_msgTypes = make([]protoimpl.MessageInfo, 7)
+var file_gantry_v1_pod_service_proto_msgTypes = make([]protoimpl.MessageInfo, 9)
 var file_gantry_v1_pod_service_proto_goTypes = []any{
-	(*LogsRequest)(nil),  // 0: gantry.v1.LogsRequest
-	(*LogsResponse)(nil), // 1: gantry.v1.LogsResponse
-	(*ExecRequest)(nil),  // 2: gantry.v1.ExecRequest
-	(*ExecResponse)(nil), // 3: gantry.v1.ExecResponse
-	(*ExecStart)(nil),    // 4: gantry.v1.ExecStart
-	(*TerminalSize)(nil), // 5: gantry.v1.TerminalSize
-	(*ExecExit)(nil),     // 6: gantry.v1.ExecExit
+	(*EvictRequest)(nil),  // 0: gantry.v1.EvictRequest
+	(*EvictResponse)(nil), // 1: gantry.v1.EvictResponse
+	(*LogsRequest)(nil),   // 2: gantry.v1.LogsRequest
+	(*LogsResponse)(nil),  // 3: gantry.v1.LogsResponse
+	(*ExecRequest)(nil),   // 4: gantry.v1.ExecRequest
+	(*ExecResponse)(nil),  // 5: gantry.v1.ExecResponse
+	(*ExecStart)(nil),     // 6: gantry.v1.ExecStart
+	(*TerminalSize)(nil),  // 7: gantry.v1.TerminalSize
+	(*ExecExit)(nil),      // 8: gantry.v1.ExecExit
 }
 var file_gantry_v1_pod_service_proto_depIdxs = []int32{
-	4, // 0: gantry.v1.ExecRequest.start:type_name -> gantry.v1.ExecStart
-	5, // 1: gantry.v1.ExecRequest.resize:type_name -> gantry.v1.TerminalSize
-	6, // 2: gantry.v1.ExecResponse.exit:type_name -> gantry.v1.ExecExit
-	5, // 3: gantry.v1.ExecStart.terminal_size:type_name -> gantry.v1.TerminalSize
-	0, // 4: gantry.v1.PodService.Logs:input_type -> gantry.v1.LogsRequest
-	2, // 5: gantry.v1.PodService.Exec:input_type -> gantry.v1.ExecRequest
-	1, // 6: gantry.v1.PodService.Logs:output_type -> gantry.v1.LogsResponse
-	3, // 7: gantry.v1.PodService.Exec:output_type -> gantry.v1.ExecResponse
-	6, // [6:8] is the sub-list for method output_type
-	4, // [4:6] is the sub-list for method input_type
+	6, // 0: gantry.v1.ExecRequest.start:type_name -> gantry.v1.ExecStart
+	7, // 1: gantry.v1.ExecRequest.resize:type_name -> gantry.v1.TerminalSize
+	8, // 2: gantry.v1.ExecResponse.exit:type_name -> gantry.v1.ExecExit
+	7, // 3: gantry.v1.ExecStart.terminal_size:type_name -> gantry.v1.TerminalSize
+	2, // 4: gantry.v1.PodService.Logs:input_type -> gantry.v1.LogsRequest
+	4, // 5: gantry.v1.PodService.Exec:input_type -> gantry.v1.ExecRequest
+	0, // 6: gantry.v1.PodService.Evict:input_type -> gantry.v1.EvictRequest
+	3, // 7: gantry.v1.PodService.Logs:output_type -> gantry.v1.LogsResponse
+	5, // 8: gantry.v1.PodService.Exec:output_type -> gantry.v1.ExecResponse
+	1, // 9: gantry.v1.PodService.Evict:output_type -> gantry.v1.EvictResponse
+	7, // [7:10] is the sub-list for method output_type
+	4, // [4:7] is the sub-list for method input_type
 	4, // [4:4] is the sub-list for extension type_name
 	4, // [4:4] is the sub-list for extension extendee
 	0, // [0:4] is the sub-list for field type_name
@@ -689,13 +810,14 @@ func file_gantry_v1_pod_service_proto_init() {
 		return
 	}
 	file_gantry_v1_pod_service_proto_msgTypes[0].OneofWrappers = []any{}
-	file_gantry_v1_pod_service_proto_msgTypes[2].OneofWrappers = []any{
+	file_gantry_v1_pod_service_proto_msgTypes[2].OneofWrappers = []any{}
+	file_gantry_v1_pod_service_proto_msgTypes[4].OneofWrappers = []any{
 		(*ExecRequest_Start)(nil),
 		(*ExecRequest_Stdin)(nil),
 		(*ExecRequest_StdinEof)(nil),
 		(*ExecRequest_Resize)(nil),
 	}
-	file_gantry_v1_pod_service_proto_msgTypes[3].OneofWrappers = []any{
+	file_gantry_v1_pod_service_proto_msgTypes[5].OneofWrappers = []any{
 		(*ExecResponse_Stdout)(nil),
 		(*ExecResponse_Stderr)(nil),
 		(*ExecResponse_Exit)(nil),
@@ -706,7 +828,7 @@ func file_gantry_v1_pod_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_gantry_v1_pod_service_proto_rawDesc), len(file_gantry_v1_pod_service_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   7,
+			NumMessages:   9,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -19,8 +19,9 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	PodService_Logs_FullMethodName = "/gantry.v1.PodService/Logs"
-	PodService_Exec_FullMethodName = "/gantry.v1.PodService/Exec"
+	PodService_Logs_FullMethodName  = "/gantry.v1.PodService/Logs"
+	PodService_Exec_FullMethodName  = "/gantry.v1.PodService/Exec"
+	PodService_Evict_FullMethodName = "/gantry.v1.PodService/Evict"
 )
 
 // PodServiceClient is the client API for PodService service.
@@ -36,6 +37,11 @@ type PodServiceClient interface {
 	// the first request carries start, later ones stdin, stdin_eof and
 	// resize; the responses carry stdout and stderr and end with exit.
 	Exec(ctx context.Context, opts ...grpc.CallOption) (grpc.BidiStreamingClient[ExecRequest, ExecResponse], error)
+	// Evict deletes a pod if every PodDisruptionBudget that selects it
+	// allows one more disruption (policy/v1 Eviction): otherwise
+	// RESOURCE_EXHAUSTED, and FAILED_PRECONDITION when more than one budget
+	// selects the pod. Pods not Running are evicted freely.
+	Evict(ctx context.Context, in *EvictRequest, opts ...grpc.CallOption) (*EvictResponse, error)
 }
 
 type podServiceClient struct {
@@ -78,6 +84,16 @@ func (c *podServiceClient) Exec(ctx context.Context, opts ...grpc.CallOption) (g
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
 type PodService_ExecClient = grpc.BidiStreamingClient[ExecRequest, ExecResponse]
 
+func (c *podServiceClient) Evict(ctx context.Context, in *EvictRequest, opts ...grpc.CallOption) (*EvictResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(EvictResponse)
+	err := c.cc.Invoke(ctx, PodService_Evict_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // PodServiceServer is the server API for PodService service.
 // All implementations must embed UnimplementedPodServiceServer
 // for forward compatibility.
@@ -91,6 +107,11 @@ type PodServiceServer interface {
 	// the first request carries start, later ones stdin, stdin_eof and
 	// resize; the responses carry stdout and stderr and end with exit.
 	Exec(grpc.BidiStreamingServer[ExecRequest, ExecResponse]) error
+	// Evict deletes a pod if every PodDisruptionBudget that selects it
+	// allows one more disruption (policy/v1 Eviction): otherwise
+	// RESOURCE_EXHAUSTED, and FAILED_PRECONDITION when more than one budget
+	// selects the pod. Pods not Running are evicted freely.
+	Evict(context.Context, *EvictRequest) (*EvictResponse, error)
 	mustEmbedUnimplementedPodServiceServer()
 }
 
@@ -106,6 +127,9 @@ func (UnimplementedPodServiceServer) Logs(*LogsRequest, grpc.ServerStreamingServ
 }
 func (UnimplementedPodServiceServer) Exec(grpc.BidiStreamingServer[ExecRequest, ExecResponse]) error {
 	return status.Error(codes.Unimplemented, "method Exec not implemented")
+}
+func (UnimplementedPodServiceServer) Evict(context.Context, *EvictRequest) (*EvictResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method Evict not implemented")
 }
 func (UnimplementedPodServiceServer) mustEmbedUnimplementedPodServiceServer() {}
 func (UnimplementedPodServiceServer) testEmbeddedByValue()                    {}
@@ -146,13 +170,36 @@ func _PodService_Exec_Handler(srv interface{}, stream grpc.ServerStream) error {
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
 type PodService_ExecServer = grpc.BidiStreamingServer[ExecRequest, ExecResponse]
 
+func _PodService_Evict_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(EvictRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(PodServiceServer).Evict(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: PodService_Evict_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(PodServiceServer).Evict(ctx, req.(*EvictRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // PodService_ServiceDesc is the grpc.ServiceDesc for PodService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
 var PodService_ServiceDesc = grpc.ServiceDesc{
 	ServiceName: "gantry.v1.PodService",
 	HandlerType: (*PodServiceServer)(nil),
-	Methods:     []grpc.MethodDesc{},
+	Methods: []grpc.MethodDesc{
+		{
+			MethodName: "Evict",
+			Handler:    _PodService_Evict_Handler,
+		},
+	},
 	Streams: []grpc.StreamDesc{
 		{
 			StreamName:    "Logs",

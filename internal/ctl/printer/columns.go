@@ -50,6 +50,10 @@ var tables = map[string]columns{
 		headers: []string{"NAME", "CLASS", "HOSTS", "ADDRESS", "PORTS", "AGE"},
 		row:     ingressRow,
 	},
+	apimeta.KindPodDisruptionBudget: {
+		headers: []string{"NAME", "MIN AVAILABLE", "MAX UNAVAILABLE", "ALLOWED DISRUPTIONS", "AGE"},
+		row:     pdbRow,
+	},
 	apimeta.KindConfigMap: {
 		headers: []string{"NAME", "DATA", "AGE"},
 		row:     configMapRow,

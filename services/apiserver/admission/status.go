@@ -42,6 +42,11 @@ func validateStatusBody(o *gantryv1.Object) field.ErrorList {
 		return append(errs, validateConditions(s.GetConditions(), p.Child("conditions"))...)
 	case *gantryv1.Object_Service:
 		return validateConditions(k.Service.GetStatus().GetConditions(), p.Child("conditions"))
+	case *gantryv1.Object_PodDisruptionBudget:
+		s := k.PodDisruptionBudget.GetStatus()
+		errs := validateCounts(p, map[string]int64{"disruptionsAllowed": int64(s.GetDisruptionsAllowed()), "currentHealthy": int64(s.GetCurrentHealthy()),
+			"desiredHealthy": int64(s.GetDesiredHealthy()), "expectedPods": int64(s.GetExpectedPods()), "observedGeneration": s.GetObservedGeneration()})
+		return append(errs, validateConditions(s.GetConditions(), p.Child("conditions"))...)
 	}
 	return nil
 }

@@ -49,6 +49,8 @@ func validateBody(o *gantryv1.Object) field.ErrorList {
 		return validateEvent(k.Event)
 	case *gantryv1.Object_Ingress:
 		return validateIngress(k.Ingress)
+	case *gantryv1.Object_PodDisruptionBudget:
+		return validatePodDisruptionBudget(k.PodDisruptionBudget)
 	}
 	return nil
 }
