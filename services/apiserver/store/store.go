@@ -1,6 +1,7 @@
 package store
 
 import (
+	"fmt"
 	"sync"
 
 	storagev1 "github.com/gantryio/gantry/gen/gantry/storage/v1"
@@ -72,6 +73,10 @@ func (s *Store) Apply(cmd *storagev1.Command, index uint64) []Result {
 	tx := &txn{s: s, rev: index}
 	results := make([]Result, len(cmd.GetOps()))
 	for i, op := range cmd.GetOps() {
+		if op.GetRequiresPrevious() && (i == 0 || results[i-1].Err != nil) {
+			results[i] = Result{Err: fmt.Errorf("%w: the op this one requires did not apply", ErrConflict)}
+			continue
+		}
 		results[i] = tx.apply(op)
 	}
 	if index > s.revision {

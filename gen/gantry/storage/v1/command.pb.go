@@ -171,8 +171,12 @@ type Op struct {
 	// creates and updates of Services: Apply allocates cluster IPs and node
 	// ports from them, so every master makes the same choice.
 	ServiceNetwork *ServiceNetwork `protobuf:"bytes,13,opt,name=service_network,json=serviceNetwork,proto3" json:"service_network,omitempty"`
-	unknownFields  protoimpl.UnknownFields
-	sizeCache      protoimpl.SizeCache
+	// RequiresPrevious: the op applies only if the op before it in the
+	// command succeeded, and fails as a conflict otherwise (an eviction's
+	// pod delete after its budget's update).
+	RequiresPrevious bool `protobuf:"varint,14,opt,name=requires_previous,json=requiresPrevious,proto3" json:"requires_previous,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
 }
 
 func (x *Op) Reset() {
@@ -294,6 +298,13 @@ func (x *Op) GetServiceNetwork() *ServiceNetwork {
 		return x.ServiceNetwork
 	}
 	return nil
+}
+
+func (x *Op) GetRequiresPrevious() bool {
+	if x != nil {
+		return x.RequiresPrevious
+	}
+	return false
 }
 
 // ServiceNetwork is where Services get their addresses from.
@@ -496,7 +507,7 @@ const file_gantry_storage_v1_command_proto_rawDesc = "" +
 	"\x1fgantry/storage/v1/command.proto\x12\x11gantry.storage.v1\x1a\x16gantry/v1/object.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"L\n" +
 	"\aCommand\x12\x18\n" +
 	"\aversion\x18\x01 \x01(\rR\aversion\x12'\n" +
-	"\x03ops\x18\x02 \x03(\v2\x15.gantry.storage.v1.OpR\x03ops\"\xc0\x04\n" +
+	"\x03ops\x18\x02 \x03(\v2\x15.gantry.storage.v1.OpR\x03ops\"\xed\x04\n" +
 	"\x02Op\x12-\n" +
 	"\x04type\x18\x01 \x01(\x0e2\x19.gantry.storage.v1.OpTypeR\x04type\x12)\n" +
 	"\x06object\x18\x02 \x01(\v2\x11.gantry.v1.ObjectR\x06object\x12\x12\n" +
@@ -512,7 +523,8 @@ const file_gantry_storage_v1_command_proto_rawDesc = "" +
 	" \x01(\x03H\x00R\x12gracePeriodSeconds\x88\x01\x01\x12\x1b\n" +
 	"\tnode_name\x18\v \x01(\tR\bnodeName\x12%\n" +
 	"\x0eadd_finalizers\x18\f \x03(\tR\raddFinalizers\x12J\n" +
-	"\x0fservice_network\x18\r \x01(\v2!.gantry.storage.v1.ServiceNetworkR\x0eserviceNetworkB\x17\n" +
+	"\x0fservice_network\x18\r \x01(\v2!.gantry.storage.v1.ServiceNetworkR\x0eserviceNetwork\x12+\n" +
+	"\x11requires_previous\x18\x0e \x01(\bR\x10requiresPreviousB\x17\n" +
 	"\x15_grace_period_seconds\"\x88\x01\n" +
 	"\x0eServiceNetwork\x12(\n" +
 	"\x10cluster_ip_range\x18\x01 \x01(\tR\x0eclusterIpRange\x12&\n" +
