@@ -11,7 +11,6 @@ import (
 	gantryv1 "github.com/gantryio/gantry/gen/gantry/v1"
 	"github.com/gantryio/gantry/services/apiserver"
 	"go.uber.org/zap"
-	"go.uber.org/zap/zaptest"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
 )
@@ -45,7 +44,7 @@ type Option func(*apiserver.Config)
 // ProductRaftTimeouts, says otherwise.
 func NewCluster(t testing.TB, n int, opts ...Option) *Cluster {
 	t.Helper()
-	c := &Cluster{t: t, log: zaptest.NewLogger(t, zaptest.Level(zap.WarnLevel))}
+	c := &Cluster{t: t, log: clusterLogger(t)}
 	peers := map[string]string{}
 	for i := 0; i < n; i++ {
 		id := fmt.Sprintf("m%d", i+1)
