@@ -388,3 +388,20 @@ func TestRunWritesAndFlushesOnStop(t *testing.T) {
 		t.Errorf("stored %d, want 2", n)
 	}
 }
+
+// A write backing off when Run stops gets one last try.
+func TestStopRetriesWhatWasBackingOff(t *testing.T) {
+	b, sink, _ := newTest(t, nil)
+	sink.failNext = 1
+	b.NewRecorder("c", "").Event(pod("p"), Normal, "R", "m")
+	settle(b)
+	if _, ok := b.nextDue(); !ok || len(sink.all()) != 0 {
+		t.Fatalf("want the event backing off, stored %d", len(sink.all()))
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	b.Run(ctx)
+	if len(sink.all()) != 1 {
+		t.Errorf("stored %d after Run stopped, want 1", len(sink.all()))
+	}
+}

@@ -48,6 +48,11 @@ func (b *Broadcaster) finish() {
 	ctx, cancel := context.WithTimeout(context.Background(), b.cfg.FlushTimeout)
 	defer cancel()
 	b.drain()
+	// Writes waiting out a back-off get one last try now (one: a failure
+	// backs off again, past the loop).
+	for _, s := range b.pending {
+		s.notBefore = time.Time{}
+	}
 	for ctx.Err() == nil && b.flush(ctx) > 0 {
 	}
 }
