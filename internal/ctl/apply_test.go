@@ -475,17 +475,20 @@ func TestApplyRetriesConflicts(t *testing.T) {
 }
 
 // TestApplyWithConcurrentWriter: gantryctl apply while another client
-// keeps writing the object; apply ends configured, and both changes are
-// in the object.
+// writes the object as fast as it can; apply ends configured, and both
+// changes are in the object. Every failed attempt of apply needs a write
+// of the other client in between, so a writer of applyAttempts-1 writes
+// cannot make apply give up, however the two interleave.
 func TestApplyWithConcurrentWriter(t *testing.T) {
 	c := newOpsCluster(t)
 	dir := t.TempDir()
 	c.create(t, opsDeployment("web", 1, "v1"))
 	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		for i := 0; ctx.Err() == nil; i++ {
+		for writes := 0; writes < applyAttempts-1 && ctx.Err() == nil; {
 			d, err := c.cl.Get(ctx, apimeta.KindDeployment, "default", "web")
 			if err != nil {
 				continue
@@ -494,14 +497,19 @@ func TestApplyWithConcurrentWriter(t *testing.T) {
 			if dep.Metadata.Annotations == nil {
 				dep.Metadata.Annotations = map[string]string{}
 			}
-			dep.Metadata.Annotations["writer"] = strconv.Itoa(i)
-			_, _ = c.cl.Update(ctx, d)
+			dep.Metadata.Annotations["writer"] = strconv.Itoa(writes)
+			if _, err := c.cl.Update(ctx, d); err == nil {
+				writes++
+			}
 		}
 	}()
 	f := writeManifest(t, dir, "web.yaml", webManifest("web", 6, map[string]string{"app": "web"}, ""))
 	out, errOut, code := c.run(t, "apply", "-f", f)
-	cancel()
-	<-done
+	select {
+	case <-done:
+	case <-time.After(60 * time.Second):
+		t.Fatal("the other writer did not finish its writes")
+	}
 	if code != 0 || out != "deployment/web configured\n" {
 		t.Fatalf("exit %d, stdout %q, stderr %q", code, out, errOut)
 	}

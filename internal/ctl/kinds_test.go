@@ -11,18 +11,19 @@ import (
 // type (short name, singular, plural, kind, group-qualified) resolves.
 func TestResolveKindKubectlNames(t *testing.T) {
 	for kind, names := range map[string][]string{
-		apimeta.KindPod:           {"po", "pod", "pods", "Pod", "PODS"},
-		apimeta.KindDeployment:    {"deploy", "deployment", "deployments", "Deployment", "deployments.apps", "deployment.apps"},
-		apimeta.KindReplicaSet:    {"rs", "replicaset", "replicasets", "replicasets.apps"},
-		apimeta.KindService:       {"svc", "service", "services"},
-		apimeta.KindNode:          {"no", "node", "nodes"},
-		apimeta.KindNamespace:     {"ns", "namespace", "namespaces"},
-		apimeta.KindConfigMap:     {"cm", "configmap", "configmaps"},
-		apimeta.KindSecret:        {"secret", "secrets"},
-		apimeta.KindEvent:         {"ev", "event", "events"},
-		apimeta.KindEndpointSlice: {"eps", "endpointslice", "endpointslices", "endpointslices.discovery.k8s.io"},
-		apimeta.KindLease:         {"lease", "leases", "leases.coordination.k8s.io"},
-		apimeta.KindIngress:       {"ing", "ingress", "ingresses", "ingresses.networking.k8s.io"},
+		apimeta.KindPod:                 {"po", "pod", "pods", "Pod", "PODS"},
+		apimeta.KindDeployment:          {"deploy", "deployment", "deployments", "Deployment", "deployments.apps", "deployment.apps"},
+		apimeta.KindReplicaSet:          {"rs", "replicaset", "replicasets", "replicasets.apps"},
+		apimeta.KindService:             {"svc", "service", "services"},
+		apimeta.KindNode:                {"no", "node", "nodes"},
+		apimeta.KindNamespace:           {"ns", "namespace", "namespaces"},
+		apimeta.KindConfigMap:           {"cm", "configmap", "configmaps"},
+		apimeta.KindSecret:              {"secret", "secrets"},
+		apimeta.KindEvent:               {"ev", "event", "events"},
+		apimeta.KindEndpointSlice:       {"eps", "endpointslice", "endpointslices", "endpointslices.discovery.k8s.io"},
+		apimeta.KindLease:               {"lease", "leases", "leases.coordination.k8s.io"},
+		apimeta.KindIngress:             {"ing", "ingress", "ingresses", "ingresses.networking.k8s.io"},
+		apimeta.KindPodDisruptionBudget: {"pdb", "poddisruptionbudget", "poddisruptionbudgets", "poddisruptionbudgets.policy"},
 	} {
 		for _, n := range names {
 			info, err := resolveKind(n)
@@ -45,7 +46,7 @@ func TestResolveKindEveryKind(t *testing.T) {
 }
 
 func TestResolveKindUnknown(t *testing.T) {
-	for _, n := range []string{"pdb", "deploymentz", "", "deployments.batch", "po/x"} {
+	for _, n := range []string{"widgets", "deploymentz", "", "deployments.batch", "po/x"} {
 		_, err := resolveKind(n)
 		if err == nil {
 			t.Errorf("resolveKind(%q) succeeded, want an error", n)
