@@ -7,6 +7,7 @@ import (
 
 	"github.com/gantryio/gantry/internal/client"
 	"github.com/gantryio/gantry/services/proxy"
+	"github.com/gantryio/gantry/services/proxy/ingress"
 	"github.com/spf13/cobra"
 )
 
@@ -14,6 +15,8 @@ func init() { register(proxyCmd) }
 
 func proxyCmd() *cobra.Command {
 	cfg := proxy.DefaultConfig()
+	ingressDefaults := ingress.DefaultConfig()
+	cfg.Ingress.HTTPListen, cfg.Ingress.HTTPSListen = ingressDefaults.HTTPListen, ingressDefaults.HTTPSListen
 	var servers string
 	var dnsClients []string
 	cmd := &cobra.Command{
@@ -22,6 +25,7 @@ func proxyCmd() *cobra.Command {
 		Example: `  gantry proxy --servers 127.0.0.1:7001,127.0.0.1:7002,127.0.0.1:7003 --node n1 --mode userspace
   grpcurl -plaintext 127.0.0.1:10249 gantry.v1.ProxyService/Status
   grpcurl -plaintext -d '{"namespace":"default","name":"web"}' 127.0.0.1:10249 gantry.v1.ProxyService/Routes
+  curl -H 'Host: web.example.com' http://127.0.0.1:10080/   # ingress; rules: grpcurl -plaintext 127.0.0.1:10249 gantry.v1.ProxyService/IngressRoutes
   gantry proxy --node n1 --dns-listen 127.0.0.1:10053,bridge:53   # then: dig @127.0.0.1 -p 10053 web.default.svc.cluster.local`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -79,6 +83,15 @@ func proxyCmd() *cobra.Command {
 	n := &cfg.NFTables
 	f.StringVar(&n.Table, "nftables-table", n.Table, "nftables mode: the ip table the proxy owns (default gantry-proxy-<node>)")
 	f.StringVar(&n.Spread, "nftables-spread", n.Spread, "nftables mode: how connections are spread over endpoints: random or round-robin")
+	ig := &cfg.Ingress
+	f.StringVar(&ig.HTTPListen, "ingress-http-listen", ig.HTTPListen, "ingress: HTTP address (SO_REUSEPORT: the proxies of one host share it; empty: no plain HTTP)")
+	f.StringVar(&ig.HTTPSListen, "ingress-https-listen", ig.HTTPSListen, "ingress: HTTPS address, certificates from the Ingresses' TLS Secrets by SNI (empty: no HTTPS). Both empty: no ingress")
+	f.StringVar(&ig.Class, "ingress-class", ig.Class, "ingress: the ingressClassName served (Ingresses without one are served too)")
+	f.IntVar(&ig.MaxConns, "ingress-max-conns", ig.MaxConns, "ingress: most client connections open at once per listener")
+	f.DurationVar(&ig.ReadTimeout, "ingress-read-timeout", ig.ReadTimeout, "ingress: most time to read a request, body included")
+	f.DurationVar(&ig.WriteTimeout, "ingress-write-timeout", ig.WriteTimeout, "ingress: most time to write a response")
+	f.DurationVar(&ig.IdleTimeout, "ingress-idle-timeout", ig.IdleTimeout, "ingress: a kept-alive client connection idle this long is closed")
+	f.DurationVar(&ig.ResponseHeaderTimeout, "ingress-backend-timeout", ig.ResponseHeaderTimeout, "ingress: most time to wait for a backend's response header")
 	_ = cmd.MarkFlagRequired("node")
 	return cmd
 }

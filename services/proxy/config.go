@@ -11,6 +11,7 @@ import (
 	"github.com/gantryio/gantry/services/proxy/dataplane/nftables"
 	"github.com/gantryio/gantry/services/proxy/dataplane/userspace"
 	"github.com/gantryio/gantry/services/proxy/dns"
+	"github.com/gantryio/gantry/services/proxy/ingress"
 )
 
 // Config configures a node's proxy.
@@ -38,6 +39,10 @@ type Config struct {
 	// DNS configures cluster DNS, served when DNS.Listen is set; a listen
 	// host may be DNSBridgeHost (see clusterdns.go).
 	DNS dns.Config
+	// Ingress configures the ingress controller, run when one of its
+	// listen addresses is set (DefaultConfig leaves both empty; the flags
+	// of `gantry proxy` set them).
+	Ingress ingress.Config
 }
 
 // DefaultConfig returns the defaults of `gantry proxy`.
@@ -52,6 +57,7 @@ func DefaultConfig() Config {
 		Userspace:     userspace.DefaultConfig(),
 		NFTables:      nftables.DefaultConfig(),
 		DNS:           dns.DefaultConfig(),
+		Ingress:       ingressOff(),
 	}
 }
 
@@ -82,4 +88,12 @@ type Deps struct {
 	// Dataplane, when set, is used instead of the one Mode names (tests).
 	// The proxy closes it.
 	Dataplane dataplane.Dataplane
+}
+
+// ingressOff is the ingress defaults without listen addresses: the
+// package's other defaults, with the controller off until one is given.
+func ingressOff() ingress.Config {
+	c := ingress.DefaultConfig()
+	c.HTTPListen, c.HTTPSListen = "", ""
+	return c
 }

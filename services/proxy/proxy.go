@@ -14,6 +14,7 @@ import (
 	"github.com/gantryio/gantry/internal/informer"
 	"github.com/gantryio/gantry/services/proxy/dataplane"
 	"github.com/gantryio/gantry/services/proxy/dns"
+	"github.com/gantryio/gantry/services/proxy/ingress"
 	"github.com/gantryio/gantry/services/proxy/table"
 	"go.uber.org/zap"
 	"google.golang.org/grpc"
@@ -30,7 +31,8 @@ type Proxy struct {
 	dp       dataplane.Dataplane
 	services *informer.Informer
 	slices   *informer.Informer
-	dns      *dns.Server // nil: no cluster DNS
+	dns      *dns.Server         // nil: no cluster DNS
+	ingress  *ingress.Controller // nil: no ingress
 
 	grpc   *grpc.Server
 	health *health.Server
@@ -97,6 +99,9 @@ func New(cfg Config, deps Deps, log *zap.Logger) (*Proxy, error) {
 	if err := p.newDNS(); err != nil {
 		return nil, err
 	}
+	if err := p.newIngress(); err != nil {
+		return nil, err
+	}
 	return p, nil
 }
 
@@ -140,6 +145,11 @@ func (p *Proxy) Run(ctx context.Context) error {
 			return fmt.Errorf("proxy: %w", err)
 		}
 	}
+	if p.ingress != nil {
+		if err := p.ingress.Listen(); err != nil {
+			return fmt.Errorf("proxy: %w", err)
+		}
+	}
 	var wg sync.WaitGroup
 	defer wg.Wait()
 	defer cancel()
@@ -154,6 +164,13 @@ func (p *Proxy) Run(ctx context.Context) error {
 	if p.dns != nil {
 		wg.Go(func() {
 			if err := p.dns.Run(rctx); err != nil {
+				errc <- fmt.Errorf("proxy: %w", err)
+			}
+		})
+	}
+	if p.ingress != nil {
+		wg.Go(func() {
+			if err := p.ingress.Run(rctx); err != nil {
 				errc <- fmt.Errorf("proxy: %w", err)
 			}
 		})

@@ -532,6 +532,366 @@ func (x *RouteEndpoint) GetTarget() string {
 	return ""
 }
 
+// IngressRoutesRequest selects ingress rules; empty fields match everything.
+type IngressRoutesRequest struct {
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	Namespace string                 `protobuf:"bytes,1,opt,name=namespace,proto3" json:"namespace,omitempty"`
+	// Name is an Ingress name.
+	Name          string `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *IngressRoutesRequest) Reset() {
+	*x = IngressRoutesRequest{}
+	mi := &file_gantry_v1_proxy_service_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *IngressRoutesRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*IngressRoutesRequest) ProtoMessage() {}
+
+func (x *IngressRoutesRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_gantry_v1_proxy_service_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use IngressRoutesRequest.ProtoReflect.Descriptor instead.
+func (*IngressRoutesRequest) Descriptor() ([]byte, []int) {
+	return file_gantry_v1_proxy_service_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *IngressRoutesRequest) GetNamespace() string {
+	if x != nil {
+		return x.Namespace
+	}
+	return ""
+}
+
+func (x *IngressRoutesRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+// IngressRoutesResponse is what the proxy's ingress controller serves.
+type IngressRoutesResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// IngressClass is the ingressClassName served (besides none).
+	IngressClass string `protobuf:"bytes,1,opt,name=ingress_class,json=ingressClass,proto3" json:"ingress_class,omitempty"`
+	// HttpListen and HttpsListen are the bound addresses ("" when off).
+	HttpListen    string                `protobuf:"bytes,2,opt,name=http_listen,json=httpListen,proto3" json:"http_listen,omitempty"`
+	HttpsListen   string                `protobuf:"bytes,3,opt,name=https_listen,json=httpsListen,proto3" json:"https_listen,omitempty"`
+	Routes        []*IngressRoute       `protobuf:"bytes,4,rep,name=routes,proto3" json:"routes,omitempty"`
+	Certificates  []*IngressCertificate `protobuf:"bytes,5,rep,name=certificates,proto3" json:"certificates,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *IngressRoutesResponse) Reset() {
+	*x = IngressRoutesResponse{}
+	mi := &file_gantry_v1_proxy_service_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *IngressRoutesResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*IngressRoutesResponse) ProtoMessage() {}
+
+func (x *IngressRoutesResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_gantry_v1_proxy_service_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use IngressRoutesResponse.ProtoReflect.Descriptor instead.
+func (*IngressRoutesResponse) Descriptor() ([]byte, []int) {
+	return file_gantry_v1_proxy_service_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *IngressRoutesResponse) GetIngressClass() string {
+	if x != nil {
+		return x.IngressClass
+	}
+	return ""
+}
+
+func (x *IngressRoutesResponse) GetHttpListen() string {
+	if x != nil {
+		return x.HttpListen
+	}
+	return ""
+}
+
+func (x *IngressRoutesResponse) GetHttpsListen() string {
+	if x != nil {
+		return x.HttpsListen
+	}
+	return ""
+}
+
+func (x *IngressRoutesResponse) GetRoutes() []*IngressRoute {
+	if x != nil {
+		return x.Routes
+	}
+	return nil
+}
+
+func (x *IngressRoutesResponse) GetCertificates() []*IngressCertificate {
+	if x != nil {
+		return x.Certificates
+	}
+	return nil
+}
+
+// IngressRoute is one path rule of one host, or a default backend.
+type IngressRoute struct {
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	Namespace string                 `protobuf:"bytes,1,opt,name=namespace,proto3" json:"namespace,omitempty"`
+	Ingress   string                 `protobuf:"bytes,2,opt,name=ingress,proto3" json:"ingress,omitempty"`
+	// Host is exact, "*.suffix", or empty for every host.
+	Host string `protobuf:"bytes,3,opt,name=host,proto3" json:"host,omitempty"`
+	// Path and PathType are empty for a default backend.
+	Path           string `protobuf:"bytes,4,opt,name=path,proto3" json:"path,omitempty"`
+	PathType       string `protobuf:"bytes,5,opt,name=path_type,json=pathType,proto3" json:"path_type,omitempty"`
+	DefaultBackend bool   `protobuf:"varint,6,opt,name=default_backend,json=defaultBackend,proto3" json:"default_backend,omitempty"`
+	Service        string `protobuf:"bytes,7,opt,name=service,proto3" json:"service,omitempty"`
+	// PortName or PortNumber names the service port.
+	PortName   string `protobuf:"bytes,8,opt,name=port_name,json=portName,proto3" json:"port_name,omitempty"`
+	PortNumber int32  `protobuf:"varint,9,opt,name=port_number,json=portNumber,proto3" json:"port_number,omitempty"`
+	// Endpoints are the host:port addresses requests go to now.
+	Endpoints []string `protobuf:"bytes,10,rep,name=endpoints,proto3" json:"endpoints,omitempty"`
+	// Error says why requests get 503 (no such service or port, no ready
+	// endpoints).
+	Error         string `protobuf:"bytes,11,opt,name=error,proto3" json:"error,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *IngressRoute) Reset() {
+	*x = IngressRoute{}
+	mi := &file_gantry_v1_proxy_service_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *IngressRoute) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*IngressRoute) ProtoMessage() {}
+
+func (x *IngressRoute) ProtoReflect() protoreflect.Message {
+	mi := &file_gantry_v1_proxy_service_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use IngressRoute.ProtoReflect.Descriptor instead.
+func (*IngressRoute) Descriptor() ([]byte, []int) {
+	return file_gantry_v1_proxy_service_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *IngressRoute) GetNamespace() string {
+	if x != nil {
+		return x.Namespace
+	}
+	return ""
+}
+
+func (x *IngressRoute) GetIngress() string {
+	if x != nil {
+		return x.Ingress
+	}
+	return ""
+}
+
+func (x *IngressRoute) GetHost() string {
+	if x != nil {
+		return x.Host
+	}
+	return ""
+}
+
+func (x *IngressRoute) GetPath() string {
+	if x != nil {
+		return x.Path
+	}
+	return ""
+}
+
+func (x *IngressRoute) GetPathType() string {
+	if x != nil {
+		return x.PathType
+	}
+	return ""
+}
+
+func (x *IngressRoute) GetDefaultBackend() bool {
+	if x != nil {
+		return x.DefaultBackend
+	}
+	return false
+}
+
+func (x *IngressRoute) GetService() string {
+	if x != nil {
+		return x.Service
+	}
+	return ""
+}
+
+func (x *IngressRoute) GetPortName() string {
+	if x != nil {
+		return x.PortName
+	}
+	return ""
+}
+
+func (x *IngressRoute) GetPortNumber() int32 {
+	if x != nil {
+		return x.PortNumber
+	}
+	return 0
+}
+
+func (x *IngressRoute) GetEndpoints() []string {
+	if x != nil {
+		return x.Endpoints
+	}
+	return nil
+}
+
+func (x *IngressRoute) GetError() string {
+	if x != nil {
+		return x.Error
+	}
+	return ""
+}
+
+// IngressCertificate is one spec.tls entry of an Ingress.
+type IngressCertificate struct {
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	Namespace  string                 `protobuf:"bytes,1,opt,name=namespace,proto3" json:"namespace,omitempty"`
+	Ingress    string                 `protobuf:"bytes,2,opt,name=ingress,proto3" json:"ingress,omitempty"`
+	Hosts      []string               `protobuf:"bytes,3,rep,name=hosts,proto3" json:"hosts,omitempty"`
+	SecretName string                 `protobuf:"bytes,4,opt,name=secret_name,json=secretName,proto3" json:"secret_name,omitempty"`
+	// Error says why the entry serves no certificate (missing or invalid
+	// Secret).
+	Error string `protobuf:"bytes,5,opt,name=error,proto3" json:"error,omitempty"`
+	// DnsNames and NotAfter describe the loaded certificate.
+	DnsNames      []string               `protobuf:"bytes,6,rep,name=dns_names,json=dnsNames,proto3" json:"dns_names,omitempty"`
+	NotAfter      *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=not_after,json=notAfter,proto3" json:"not_after,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *IngressCertificate) Reset() {
+	*x = IngressCertificate{}
+	mi := &file_gantry_v1_proxy_service_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *IngressCertificate) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*IngressCertificate) ProtoMessage() {}
+
+func (x *IngressCertificate) ProtoReflect() protoreflect.Message {
+	mi := &file_gantry_v1_proxy_service_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use IngressCertificate.ProtoReflect.Descriptor instead.
+func (*IngressCertificate) Descriptor() ([]byte, []int) {
+	return file_gantry_v1_proxy_service_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *IngressCertificate) GetNamespace() string {
+	if x != nil {
+		return x.Namespace
+	}
+	return ""
+}
+
+func (x *IngressCertificate) GetIngress() string {
+	if x != nil {
+		return x.Ingress
+	}
+	return ""
+}
+
+func (x *IngressCertificate) GetHosts() []string {
+	if x != nil {
+		return x.Hosts
+	}
+	return nil
+}
+
+func (x *IngressCertificate) GetSecretName() string {
+	if x != nil {
+		return x.SecretName
+	}
+	return ""
+}
+
+func (x *IngressCertificate) GetError() string {
+	if x != nil {
+		return x.Error
+	}
+	return ""
+}
+
+func (x *IngressCertificate) GetDnsNames() []string {
+	if x != nil {
+		return x.DnsNames
+	}
+	return nil
+}
+
+func (x *IngressCertificate) GetNotAfter() *timestamppb.Timestamp {
+	if x != nil {
+		return x.NotAfter
+	}
+	return nil
+}
+
 var File_gantry_v1_proxy_service_proto protoreflect.FileDescriptor
 
 const file_gantry_v1_proxy_service_proto_rawDesc = "" +
@@ -584,10 +944,44 @@ const file_gantry_v1_proxy_service_proto_rawDesc = "" +
 	"\vterminating\x18\x05 \x01(\bR\vterminating\x12\x1a\n" +
 	"\breceives\x18\x06 \x01(\bR\breceives\x12\x1b\n" +
 	"\tnode_name\x18\a \x01(\tR\bnodeName\x12\x16\n" +
-	"\x06target\x18\b \x01(\tR\x06target2\xa4\x01\n" +
+	"\x06target\x18\b \x01(\tR\x06target\"H\n" +
+	"\x14IngressRoutesRequest\x12\x1c\n" +
+	"\tnamespace\x18\x01 \x01(\tR\tnamespace\x12\x12\n" +
+	"\x04name\x18\x02 \x01(\tR\x04name\"\xf4\x01\n" +
+	"\x15IngressRoutesResponse\x12#\n" +
+	"\ringress_class\x18\x01 \x01(\tR\fingressClass\x12\x1f\n" +
+	"\vhttp_listen\x18\x02 \x01(\tR\n" +
+	"httpListen\x12!\n" +
+	"\fhttps_listen\x18\x03 \x01(\tR\vhttpsListen\x12/\n" +
+	"\x06routes\x18\x04 \x03(\v2\x17.gantry.v1.IngressRouteR\x06routes\x12A\n" +
+	"\fcertificates\x18\x05 \x03(\v2\x1d.gantry.v1.IngressCertificateR\fcertificates\"\xc0\x02\n" +
+	"\fIngressRoute\x12\x1c\n" +
+	"\tnamespace\x18\x01 \x01(\tR\tnamespace\x12\x18\n" +
+	"\aingress\x18\x02 \x01(\tR\aingress\x12\x12\n" +
+	"\x04host\x18\x03 \x01(\tR\x04host\x12\x12\n" +
+	"\x04path\x18\x04 \x01(\tR\x04path\x12\x1b\n" +
+	"\tpath_type\x18\x05 \x01(\tR\bpathType\x12'\n" +
+	"\x0fdefault_backend\x18\x06 \x01(\bR\x0edefaultBackend\x12\x18\n" +
+	"\aservice\x18\a \x01(\tR\aservice\x12\x1b\n" +
+	"\tport_name\x18\b \x01(\tR\bportName\x12\x1f\n" +
+	"\vport_number\x18\t \x01(\x05R\n" +
+	"portNumber\x12\x1c\n" +
+	"\tendpoints\x18\n" +
+	" \x03(\tR\tendpoints\x12\x14\n" +
+	"\x05error\x18\v \x01(\tR\x05error\"\xef\x01\n" +
+	"\x12IngressCertificate\x12\x1c\n" +
+	"\tnamespace\x18\x01 \x01(\tR\tnamespace\x12\x18\n" +
+	"\aingress\x18\x02 \x01(\tR\aingress\x12\x14\n" +
+	"\x05hosts\x18\x03 \x03(\tR\x05hosts\x12\x1f\n" +
+	"\vsecret_name\x18\x04 \x01(\tR\n" +
+	"secretName\x12\x14\n" +
+	"\x05error\x18\x05 \x01(\tR\x05error\x12\x1b\n" +
+	"\tdns_names\x18\x06 \x03(\tR\bdnsNames\x127\n" +
+	"\tnot_after\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\bnotAfter2\xf8\x01\n" +
 	"\fProxyService\x12U\n" +
 	"\x06Status\x12$.gantry.v1.ProxyServiceStatusRequest\x1a%.gantry.v1.ProxyServiceStatusResponse\x12=\n" +
-	"\x06Routes\x12\x18.gantry.v1.RoutesRequest\x1a\x19.gantry.v1.RoutesResponseB3Z1github.com/gantryio/gantry/gen/gantry/v1;gantryv1b\x06proto3"
+	"\x06Routes\x12\x18.gantry.v1.RoutesRequest\x1a\x19.gantry.v1.RoutesResponse\x12R\n" +
+	"\rIngressRoutes\x12\x1f.gantry.v1.IngressRoutesRequest\x1a .gantry.v1.IngressRoutesResponseB3Z1github.com/gantryio/gantry/gen/gantry/v1;gantryv1b\x06proto3"
 
 var (
 	file_gantry_v1_proxy_service_proto_rawDescOnce sync.Once
@@ -601,7 +995,7 @@ func file_gantry_v1_proxy_service_proto_rawDescGZIP() []byte {
 	return file_gantry_v1_proxy_service_proto_rawDescData
 }
 
-var file_gantry_v1_proxy_service_proto_msgTypes = make([]protoimpl.MessageInfo, 6)
+var file_gantry_v1_proxy_service_proto_msgTypes = make([]protoimpl.MessageInfo, 10)
 var file_gantry_v1_proxy_service_proto_goTypes = []any{
 	(*ProxyServiceStatusRequest)(nil),  // 0: gantry.v1.ProxyServiceStatusRequest
 	(*ProxyServiceStatusResponse)(nil), // 1: gantry.v1.ProxyServiceStatusResponse
@@ -609,21 +1003,30 @@ var file_gantry_v1_proxy_service_proto_goTypes = []any{
 	(*RoutesResponse)(nil),             // 3: gantry.v1.RoutesResponse
 	(*ServiceRoute)(nil),               // 4: gantry.v1.ServiceRoute
 	(*RouteEndpoint)(nil),              // 5: gantry.v1.RouteEndpoint
-	(*timestamppb.Timestamp)(nil),      // 6: google.protobuf.Timestamp
+	(*IngressRoutesRequest)(nil),       // 6: gantry.v1.IngressRoutesRequest
+	(*IngressRoutesResponse)(nil),      // 7: gantry.v1.IngressRoutesResponse
+	(*IngressRoute)(nil),               // 8: gantry.v1.IngressRoute
+	(*IngressCertificate)(nil),         // 9: gantry.v1.IngressCertificate
+	(*timestamppb.Timestamp)(nil),      // 10: google.protobuf.Timestamp
 }
 var file_gantry_v1_proxy_service_proto_depIdxs = []int32{
-	6, // 0: gantry.v1.ProxyServiceStatusResponse.last_sync_time:type_name -> google.protobuf.Timestamp
-	4, // 1: gantry.v1.RoutesResponse.routes:type_name -> gantry.v1.ServiceRoute
-	5, // 2: gantry.v1.ServiceRoute.endpoints:type_name -> gantry.v1.RouteEndpoint
-	0, // 3: gantry.v1.ProxyService.Status:input_type -> gantry.v1.ProxyServiceStatusRequest
-	2, // 4: gantry.v1.ProxyService.Routes:input_type -> gantry.v1.RoutesRequest
-	1, // 5: gantry.v1.ProxyService.Status:output_type -> gantry.v1.ProxyServiceStatusResponse
-	3, // 6: gantry.v1.ProxyService.Routes:output_type -> gantry.v1.RoutesResponse
-	5, // [5:7] is the sub-list for method output_type
-	3, // [3:5] is the sub-list for method input_type
-	3, // [3:3] is the sub-list for extension type_name
-	3, // [3:3] is the sub-list for extension extendee
-	0, // [0:3] is the sub-list for field type_name
+	10, // 0: gantry.v1.ProxyServiceStatusResponse.last_sync_time:type_name -> google.protobuf.Timestamp
+	4,  // 1: gantry.v1.RoutesResponse.routes:type_name -> gantry.v1.ServiceRoute
+	5,  // 2: gantry.v1.ServiceRoute.endpoints:type_name -> gantry.v1.RouteEndpoint
+	8,  // 3: gantry.v1.IngressRoutesResponse.routes:type_name -> gantry.v1.IngressRoute
+	9,  // 4: gantry.v1.IngressRoutesResponse.certificates:type_name -> gantry.v1.IngressCertificate
+	10, // 5: gantry.v1.IngressCertificate.not_after:type_name -> google.protobuf.Timestamp
+	0,  // 6: gantry.v1.ProxyService.Status:input_type -> gantry.v1.ProxyServiceStatusRequest
+	2,  // 7: gantry.v1.ProxyService.Routes:input_type -> gantry.v1.RoutesRequest
+	6,  // 8: gantry.v1.ProxyService.IngressRoutes:input_type -> gantry.v1.IngressRoutesRequest
+	1,  // 9: gantry.v1.ProxyService.Status:output_type -> gantry.v1.ProxyServiceStatusResponse
+	3,  // 10: gantry.v1.ProxyService.Routes:output_type -> gantry.v1.RoutesResponse
+	7,  // 11: gantry.v1.ProxyService.IngressRoutes:output_type -> gantry.v1.IngressRoutesResponse
+	9,  // [9:12] is the sub-list for method output_type
+	6,  // [6:9] is the sub-list for method input_type
+	6,  // [6:6] is the sub-list for extension type_name
+	6,  // [6:6] is the sub-list for extension extendee
+	0,  // [0:6] is the sub-list for field type_name
 }
 
 func init() { file_gantry_v1_proxy_service_proto_init() }
@@ -637,7 +1040,7 @@ func file_gantry_v1_proxy_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_gantry_v1_proxy_service_proto_rawDesc), len(file_gantry_v1_proxy_service_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   6,
+			NumMessages:   10,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -19,8 +19,9 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	ProxyService_Status_FullMethodName = "/gantry.v1.ProxyService/Status"
-	ProxyService_Routes_FullMethodName = "/gantry.v1.ProxyService/Routes"
+	ProxyService_Status_FullMethodName        = "/gantry.v1.ProxyService/Status"
+	ProxyService_Routes_FullMethodName        = "/gantry.v1.ProxyService/Routes"
+	ProxyService_IngressRoutes_FullMethodName = "/gantry.v1.ProxyService/IngressRoutes"
 )
 
 // ProxyServiceClient is the client API for ProxyService service.
@@ -34,6 +35,10 @@ type ProxyServiceClient interface {
 	// Routes returns the routing table the dataplane carries: per service
 	// port, its addresses and its endpoints.
 	Routes(ctx context.Context, in *RoutesRequest, opts ...grpc.CallOption) (*RoutesResponse, error)
+	// IngressRoutes returns the ingress rules the proxy serves (Ingresses of
+	// its class), each with the endpoints its backend resolves to now, and
+	// the TLS certificates it loaded.
+	IngressRoutes(ctx context.Context, in *IngressRoutesRequest, opts ...grpc.CallOption) (*IngressRoutesResponse, error)
 }
 
 type proxyServiceClient struct {
@@ -64,6 +69,16 @@ func (c *proxyServiceClient) Routes(ctx context.Context, in *RoutesRequest, opts
 	return out, nil
 }
 
+func (c *proxyServiceClient) IngressRoutes(ctx context.Context, in *IngressRoutesRequest, opts ...grpc.CallOption) (*IngressRoutesResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(IngressRoutesResponse)
+	err := c.cc.Invoke(ctx, ProxyService_IngressRoutes_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // ProxyServiceServer is the server API for ProxyService service.
 // All implementations must embed UnimplementedProxyServiceServer
 // for forward compatibility.
@@ -75,6 +90,10 @@ type ProxyServiceServer interface {
 	// Routes returns the routing table the dataplane carries: per service
 	// port, its addresses and its endpoints.
 	Routes(context.Context, *RoutesRequest) (*RoutesResponse, error)
+	// IngressRoutes returns the ingress rules the proxy serves (Ingresses of
+	// its class), each with the endpoints its backend resolves to now, and
+	// the TLS certificates it loaded.
+	IngressRoutes(context.Context, *IngressRoutesRequest) (*IngressRoutesResponse, error)
 	mustEmbedUnimplementedProxyServiceServer()
 }
 
@@ -90,6 +109,9 @@ func (UnimplementedProxyServiceServer) Status(context.Context, *ProxyServiceStat
 }
 func (UnimplementedProxyServiceServer) Routes(context.Context, *RoutesRequest) (*RoutesResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method Routes not implemented")
+}
+func (UnimplementedProxyServiceServer) IngressRoutes(context.Context, *IngressRoutesRequest) (*IngressRoutesResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method IngressRoutes not implemented")
 }
 func (UnimplementedProxyServiceServer) mustEmbedUnimplementedProxyServiceServer() {}
 func (UnimplementedProxyServiceServer) testEmbeddedByValue()                      {}
@@ -148,6 +170,24 @@ func _ProxyService_Routes_Handler(srv interface{}, ctx context.Context, dec func
 	return interceptor(ctx, in, info, handler)
 }
 
+func _ProxyService_IngressRoutes_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(IngressRoutesRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ProxyServiceServer).IngressRoutes(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ProxyService_IngressRoutes_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ProxyServiceServer).IngressRoutes(ctx, req.(*IngressRoutesRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // ProxyService_ServiceDesc is the grpc.ServiceDesc for ProxyService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -162,6 +202,10 @@ var ProxyService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "Routes",
 			Handler:    _ProxyService_Routes_Handler,
+		},
+		{
+			MethodName: "IngressRoutes",
+			Handler:    _ProxyService_IngressRoutes_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

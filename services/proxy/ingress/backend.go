@@ -60,3 +60,16 @@ func (b *Backend) candidates(r *table.Route, n int) []string {
 	}
 	return out
 }
+
+// Endpoints returns the addresses requests to the backend go to in t, or
+// why they get 503.
+func (b *Backend) Endpoints(t *table.Table) (addrs []string, reason string) {
+	r, err := b.resolve(t)
+	if err != nil {
+		return nil, err.Error()
+	}
+	for _, a := range r.TargetAddrs() {
+		addrs = append(addrs, a.String())
+	}
+	return addrs, ""
+}
