@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 
 	gantryv1 "github.com/gantryio/gantry/gen/gantry/v1"
 	"github.com/gantryio/gantry/internal/apimeta"
@@ -21,6 +22,10 @@ func init() { register(newDrainCommand) }
 
 // drainPollInterval spaces the checks for evicted pods being gone.
 const drainPollInterval = 500 * time.Millisecond
+
+// evictRetryInterval spaces the tries of an eviction a disruption budget
+// refuses (kubectl's 5 s; a variable for tests).
+var evictRetryInterval = 5 * time.Second
 
 // errDrainTimeout ends drain when --timeout passes first.
 var errDrainTimeout = errors.New("drain timed out")
@@ -111,9 +116,7 @@ func (e *env) evictAll(ctx context.Context, node string, o *drainOptions) error 
 	}
 	for _, p := range plan.evict {
 		fmt.Fprintf(e.out(), "evicting pod %s\n", podKey(p))
-		rctx, cancel := e.requestCtx(ctx)
-		err := evictPod(rctx, cl, p, grace)
-		cancel()
+		err := e.evictPod(ctx, cl, p, grace)
 		if err != nil {
 			return fmt.Errorf("evict pod %s: %w", podKey(p), err)
 		}
@@ -121,24 +124,32 @@ func (e *env) evictAll(ctx context.Context, node string, o *drainOptions) error 
 	return e.waitEvicted(ctx, cl, node, plan.evict)
 }
 
-// evictPod makes one pod leave its node. Until the Eviction API exists
-// (it comes with PodDisruptionBudgets, in a later issue) it is a Delete
-// with the grace period (nil: the pod's own), guarded by the pod's uid so
-// that a new pod of the same name is never hit. That Eviction RPC replaces
-// this function and nothing else: it will answer "not now" when a budget
-// would be broken, and the caller will retry then, as kubectl does.
-// A pod already gone counts as evicted.
-func evictPod(ctx context.Context, cl *client.Client, p *gantryv1.Pod, grace *int64) error {
+// evictPod makes one pod leave its node through the Eviction API
+// (PodService.Evict), guarded by the pod's uid so that a new pod of the
+// same name is never hit, with the grace period (nil: the pod's own).
+// While a disruption budget forbids it (RESOURCE_EXHAUSTED) it says so
+// and tries again every evictRetryInterval, as kubectl does, until
+// allowed or ctx ends. A pod already gone counts as evicted.
+func (e *env) evictPod(ctx context.Context, cl *client.Client, p *gantryv1.Pod, grace *int64) error {
 	m := p.GetMetadata()
-	_, err := cl.Delete(ctx, &gantryv1.DeleteRequest{
-		Kind: apimeta.KindPod, Namespace: m.GetNamespace(), Name: m.GetName(),
-		Preconditions:      &gantryv1.Preconditions{Uid: m.GetUid()},
-		GracePeriodSeconds: grace,
-	})
-	if statusIs(err, codes.NotFound) || statusIs(err, codes.FailedPrecondition) {
-		return nil // gone, or replaced by another pod of that name
+	for {
+		rctx, cancel := e.requestCtx(ctx)
+		_, err := gantryv1.NewPodServiceClient(cl.Conn()).Evict(rctx, &gantryv1.EvictRequest{
+			Namespace: m.GetNamespace(), Name: m.GetName(), Uid: m.GetUid(), GracePeriodSeconds: grace,
+		})
+		cancel()
+		switch {
+		case statusIs(err, codes.NotFound) || statusIs(err, codes.FailedPrecondition) && strings.Contains(status.Convert(err).Message(), "uid"):
+			return nil // gone, or replaced by another pod of that name
+		case statusIs(err, codes.ResourceExhausted) || statusIs(err, codes.Aborted):
+			fmt.Fprintf(e.errOut(), "error when evicting pods/%s (will retry after %s): %s\n", m.GetName(), evictRetryInterval, status.Convert(err).Message())
+			if !sleepCtx(ctx, evictRetryInterval) {
+				return fmt.Errorf("%w (last refusal: %s)", context.Cause(ctx), status.Convert(err).Message())
+			}
+		default:
+			return err
+		}
 	}
-	return err
 }
 
 // podsOnNode lists the pods of every namespace bound to node.

@@ -12,6 +12,7 @@ import (
 	gantryv1 "github.com/gantryio/gantry/gen/gantry/v1"
 	"github.com/gantryio/gantry/internal/apimeta"
 	"github.com/gantryio/gantry/internal/testutil"
+	"google.golang.org/protobuf/proto"
 )
 
 func opsNode(name string) *gantryv1.Node {
@@ -222,4 +223,80 @@ func TestPlanDrain(t *testing.T) {
 				tc.force, tc.ignoreDS, names(p.evict), fatal, p.warn.lines(), tc.evict, tc.fatal, tc.warns)
 		}
 	}
+}
+
+// runningReadyPod creates a ReplicaSet's pod on node with labels and
+// reports it Running and Ready, so that a disruption budget counts it.
+func runningReadyPod(t *testing.T, c *opsCluster, name, node string, labels map[string]string) {
+	t.Helper()
+	p := opsPod(name, node, "ReplicaSet")
+	p.Metadata.Labels = labels
+	p = c.create(t, p).GetPod()
+	p.Status = &gantryv1.PodStatus{Phase: "Running", Conditions: []*gantryv1.Condition{{Type: "Ready", Status: "True"}}}
+	if _, err := c.cl.UpdateStatus(context.Background(), apimeta.Wrap(p)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// setAllowed sets a budget's status as the disruption controller would.
+func setAllowed(t *testing.T, c *opsCluster, name string, allowed int32) {
+	t.Helper()
+	testutil.Eventually(t, 10*time.Second, func() error {
+		pdb := c.get(t, apimeta.KindPodDisruptionBudget, "default", name).GetPodDisruptionBudget()
+		pdb.Status = &gantryv1.PodDisruptionBudgetStatus{ObservedGeneration: pdb.GetMetadata().GetGeneration(),
+			DisruptionsAllowed: allowed, CurrentHealthy: 2 + allowed, DesiredHealthy: 2, ExpectedPods: 2 + allowed}
+		_, err := c.cl.UpdateStatus(context.Background(), apimeta.Wrap(pdb))
+		return err
+	})
+}
+
+// TestDrainHonoursDisruptionBudget: drain evicts through the Eviction API;
+// while the pod's budget allows no disruption it says so and retries, and
+// it goes on once the budget allows — or gives up at --timeout.
+func TestDrainHonoursDisruptionBudget(t *testing.T) {
+	defer func(d time.Duration) { evictRetryInterval = d }(evictRetryInterval)
+	evictRetryInterval = 100 * time.Millisecond
+	c := newOpsCluster(t)
+	c.create(t, opsNode("n1"))
+	c.create(t, opsNode("n2"))
+	db := map[string]string{"app": "db"}
+	runningReadyPod(t, c, "db-1", "n1", db)
+	runningReadyPod(t, c, "db-2", "n2", db)
+	c.create(t, &gantryv1.PodDisruptionBudget{Metadata: &gantryv1.ObjectMeta{Name: "db", Namespace: "default"},
+		Spec: &gantryv1.PodDisruptionBudgetSpec{MinAvailable: proto.String("2"), Selector: &gantryv1.LabelSelector{MatchLabels: db}}})
+	setAllowed(t, c, "db", 0)
+
+	t.Run("gives up at the timeout", func(t *testing.T) {
+		c.mustFail(t, []string{"drain", "n2", "--timeout=1s", "--grace-period=0"},
+			"error when evicting pods/db-2 (will retry after 100ms): Cannot evict pod as it would violate the pod's disruption budget.",
+			`unable to drain node "n2": drain timed out after 1s`)
+		if got := strings.Join(podNames(t, c, "n2"), " "); got != "db-2" {
+			t.Fatalf("pods on n2: %s; the budget must keep db-2", got)
+		}
+	})
+	t.Run("blocks, then goes on once allowed", func(t *testing.T) {
+		r := c.start(context.Background(), "drain", "n1", "--timeout=50s", "--grace-period=0")
+		testutil.Eventually(t, 10*time.Second, func() error {
+			if !strings.Contains(r.err.String(), "error when evicting pods/db-1 (will retry after 100ms): Cannot evict pod as it would violate the pod's disruption budget.") {
+				return fmt.Errorf("stderr %q", r.err.String())
+			}
+			return nil
+		})
+		if got := strings.Join(podNames(t, c, "n1"), " "); got != "db-1" {
+			t.Fatalf("pods on n1: %s; the budget must keep db-1 while it allows nothing", got)
+		}
+		// A replacement became Ready elsewhere: the budget allows one.
+		setAllowed(t, c, "db", 1)
+		r.wait(t)
+		if r.code != 0 {
+			t.Fatalf("exit %d\nstdout %s\nstderr %s", r.code, r.out.String(), r.err.String())
+		}
+		if want := "node/n1 cordoned\nevicting pod default/db-1\npod/db-1 evicted\nnode/n1 drained\n"; r.out.String() != want {
+			t.Fatalf("stdout %q, want %q", r.out.String(), want)
+		}
+		st := c.get(t, apimeta.KindPodDisruptionBudget, "default", "db").GetPodDisruptionBudget().GetStatus()
+		if st.GetDisruptionsAllowed() != 0 || st.GetDisruptedPods()["db-1"] == nil {
+			t.Fatalf("budget status %v: want the disruption spent and db-1 recorded", st)
+		}
+	})
 }
