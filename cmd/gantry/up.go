@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"sort"
@@ -114,6 +115,23 @@ func workerList(c *localcluster.Cluster) string {
 	return strings.Join(parts, ", ")
 }
 
+// dnsLine says where a proxy serves cluster DNS ("" when it does not).
+func dnsLine(p localcluster.ProxyInfo) string {
+	var parts []string
+	if p.DNS != "" {
+		host, port, _ := net.SplitHostPort(p.DNS)
+		dig := "dig @" + host
+		if port != "53" {
+			dig += " -p " + port
+		}
+		parts = append(parts, fmt.Sprintf("%s for the host (%s web.default.svc.cluster.local)", p.DNS, dig))
+	}
+	if p.DNSBridge {
+		parts = append(parts, "the node's bridge address, port 53, for its pods (their resolv.conf)")
+	}
+	return strings.Join(parts, "; ")
+}
+
 // proxyList says where each node's proxy serves services (one line each).
 func proxyList(c *localcluster.Cluster) string {
 	var b strings.Builder
@@ -124,6 +142,9 @@ func proxyList(c *localcluster.Cluster) string {
 		}
 		fmt.Fprintf(&b, "  proxy %-10s  %s (routes: grpcurl -plaintext %s gantry.v1.ProxyService/Routes)\n",
 			p.Node+":", where, p.GRPC)
+		if dns := dnsLine(p); dns != "" {
+			fmt.Fprintf(&b, "  dns   %-10s  %s\n", p.Node+":", dns)
+		}
 	}
 	return b.String()
 }

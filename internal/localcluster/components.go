@@ -62,10 +62,15 @@ func (c *Cluster) newComponent(name string, offset int, args ...string) (*compon
 	if err != nil {
 		return nil, err
 	}
+	return c.newComponentOn(ports[0], name, args...)
+}
+
+// newComponentOn is newComponent on given gRPC and HTTP ports.
+func (c *Cluster) newComponentOn(ports [2]int, name string, args ...string) (*component, error) {
 	args = append(args, "--servers", strings.Join(c.Servers(), ","), "--log-level", c.cfg.LogLevel)
-	args = append(args, "--listen", c.addr(ports[0][0]), "--http-listen", c.addr(ports[0][1]))
+	args = append(args, "--listen", c.addr(ports[0]), "--http-listen", c.addr(ports[1]))
 	p := &Proc{Name: name, Binary: c.cfg.Binary, Args: args, LogPath: filepath.Join(c.LogDir(), name+".log")}
-	return &component{proc: p, grpc: ports[0][0], http: ports[0][1]}, nil
+	return &component{proc: p, grpc: ports[0], http: ports[1]}, nil
 }
 
 // newNode prepares node agent i (from 0): n<i+1>, process runtime, its
@@ -74,6 +79,10 @@ func (c *Cluster) newNode(i int, extra ...string) (*component, error) {
 	name := fmt.Sprintf("n%d", i+1)
 	args := []string{"nodeagent", "--name", name, "--runtime", "process", "--stop-pods-on-exit",
 		"--data-dir", filepath.Join(c.cfg.DataDir, "nodes", name)}
+	if c.dnsBridge() {
+		// The node's proxy serves DNS on the pods' bridge (proxyDNS).
+		args = append(args, "--cluster-dns", "bridge")
+	}
 	args = append(args, c.cfg.NodeFailure.nodeArgs()...)
 	args = append(append(args, c.cfg.Workers.NodeArgs...), extra...)
 	return c.newComponent(name, 500+2*i, args...)

@@ -44,6 +44,13 @@ type Config struct {
 	// CNIPluginDirs are searched for the bridge, host-local and loopback
 	// plugins.
 	CNIPluginDirs []string
+	// ClusterDNS are the nameservers of pods off the host network (IPs, or
+	// "bridge": the node's bridge address, where the node's proxy serves
+	// DNS); empty: pods keep the host's resolv.conf. ClusterDomain is the
+	// cluster domain their search list starts with; ResolvConf is the
+	// host's resolv.conf, whose search domains follow (see poddns).
+	ClusterDNS                []string
+	ClusterDomain, ResolvConf string
 	// LeaseDuration and LeaseRenewInterval tune the node lease.
 	LeaseDuration, LeaseRenewInterval time.Duration
 	// HeartbeatInterval is how often an unchanged node status is written.
@@ -74,6 +81,7 @@ func DefaultConfig() Config {
 		Runtime: "process", Listen: "127.0.0.1:10250", HTTPListen: "127.0.0.1:10255", NodeIP: "127.0.0.1",
 		MaxPods: 110, Network: NetworkAuto, ClusterCIDR: "10.244.0.0/16",
 		CNIPluginDirs: []string{"/usr/lib/cni", "/opt/cni/bin"},
+		ClusterDomain: "cluster.local", ResolvConf: "/etc/resolv.conf",
 		LeaseDuration: 40 * time.Second, LeaseRenewInterval: 10 * time.Second, HeartbeatInterval: 40 * time.Second,
 		StatusInterval: 100 * time.Millisecond, BackoffInitial: 10 * time.Second, BackoffMax: 5 * time.Minute,
 		LogMaxBytes: 10 << 20, NamePrefix: "sim-", Version: "dev", Clock: clock.RealClock{},
@@ -97,6 +105,11 @@ func (c *Config) validate() error {
 		return fmt.Errorf("%w: --network %q: want auto, pod or host", ErrConfig, c.Network)
 	case c.MaxPods <= 0:
 		return fmt.Errorf("%w: --max-pods must be positive", ErrConfig)
+	}
+	if len(c.ClusterDNS) > 0 {
+		if err := c.podDNS().Validate(); err != nil {
+			return fmt.Errorf("%w: --cluster-dns, --cluster-domain: %v", ErrConfig, err)
+		}
 	}
 	if c.Simulate > 0 {
 		c.Runtime = "simulated"

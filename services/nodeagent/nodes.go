@@ -44,7 +44,7 @@ func (a *Agent) newNode(name string, capa map[string]string) (*node, error) {
 		if err != nil {
 			return nil, err
 		}
-		n.rt = rt
+		n.rt = a.withPodDNS(rt)
 	}
 	labels := a.nodeLabels(name)
 	n.admit = admit.New(func() admit.Node { return admit.Node{Labels: labels, Allocatable: capa} })
