@@ -2,6 +2,7 @@ package ctl
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"regexp"
 	"strings"
@@ -380,13 +381,29 @@ func TestGetWatch(t *testing.T) {
 	t.Run("watch-only, one name, -o name", func(t *testing.T) {
 		wctx, cancel := context.WithCancel(ctx)
 		defer cancel()
+		sentinel := watchPod("ws")
+		sentinel.Metadata.Labels = map[string]string{"app": "sentinel"}
+		c.create(t, sentinel)
 		only := c.start(wctx, "get", "pods", "--watch-only", "-o", "name")
 		named := c.start(wctx, "get", "pod/w3", "-w", "-o", "name")
 		wide := c.start(wctx, "get", "pods", "-w", "-A", "-l", "app=w", "-o", "wide")
 		waitMatch(t, wide, `^NAMESPACE\s+NAME\s+READY\s+STATUS\s+RESTARTS\s+AGE\s+IP\s+NODE\s+NOMINATED NODE\s+READINESS GATES\ndefault\s+w1\s+`)
+		// --watch-only prints nothing until something changes: change the
+		// sentinel until it does, so the watch is known to be running.
+		testutil.Eventually(t, 20*time.Second, func() error {
+			if strings.Contains(only.out.String(), "pod/ws\n") {
+				return nil
+			}
+			p := c.get(t, apimeta.KindPod, "default", "ws")
+			p.GetPod().Metadata.Annotations = map[string]string{"touch": time.Now().String()}
+			if _, err := c.cl.Update(ctx, p); err != nil {
+				return err
+			}
+			return errors.New("the --watch-only run has not printed the sentinel yet")
+		})
 		c.create(t, watchPod("w4"))
 		c.create(t, watchPod("w3"))
-		waitMatch(t, only, `^pod/w4\npod/w3\n$`)
+		waitMatch(t, only, `^(pod/ws\n)+pod/w4\npod/w3\n$`)
 		waitMatch(t, named, `^pod/w3\n$`)
 		waitMatch(t, wide, `(?m)^default\s+w3\s+0/1\s+Pending`)
 		cancel()
