@@ -6,5 +6,6 @@
 // through libcni. The bridge is the pods' gateway; its address is in the
 // host's routing table, so pods on the bridges of several nodes on one
 // machine reach each other through the host. Pod routes cover only the
-// cluster CIDR: pods send nothing elsewhere.
+// cluster CIDR and the Service CIDR (whose cluster IPs the node's proxy
+// answers on the host): pods send nothing elsewhere.
 package network

@@ -43,11 +43,15 @@ type Config struct {
 	PluginDirs []string
 	// ClusterCIDR is the range pods route through their bridge.
 	ClusterCIDR string
+	// ServiceCIDR is the range of Service cluster IPs: pods route it
+	// through their bridge too, so the node's proxy (nftables DNAT on the
+	// host) answers them. Empty routes none.
+	ServiceCIDR string
 }
 
 // DefaultConfig returns Debian's plugin directory and the default cluster CIDR.
 func DefaultConfig() Config {
-	return Config{PluginDirs: []string{"/usr/lib/cni", "/opt/cni/bin"}, ClusterCIDR: "10.244.0.0/16"}
+	return Config{PluginDirs: []string{"/usr/lib/cni", "/opt/cni/bin"}, ClusterCIDR: "10.244.0.0/16", ServiceCIDR: "10.96.0.0/16"}
 }
 
 // Available reports why pod networking cannot work, or nil: it needs root,
@@ -111,6 +115,11 @@ func New(cfg Config, logger *zap.Logger) (*Manager, error) {
 	if _, _, err := net.ParseCIDR(cfg.ClusterCIDR); err != nil {
 		return nil, fmt.Errorf("network: cluster CIDR: %w", err)
 	}
+	if cfg.ServiceCIDR != "" {
+		if _, _, err := net.ParseCIDR(cfg.ServiceCIDR); err != nil {
+			return nil, fmt.Errorf("network: service CIDR: %w", err)
+		}
+	}
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("network: %w", err)
 	}
@@ -146,7 +155,7 @@ func (m *Manager) SetPodCIDR(cidr string) error {
 			"ipam": map[string]any{
 				"type":    "host-local",
 				"ranges":  [][]map[string]string{{{"subnet": cidr}}},
-				"routes":  []map[string]string{{"dst": m.cfg.ClusterCIDR}},
+				"routes":  m.routes(),
 				"dataDir": filepath.Join(m.cfg.DataDir, "ipam"),
 			},
 		}},
@@ -261,4 +270,14 @@ func Gateway(podCIDR string) (netip.Prefix, error) {
 		return netip.Prefix{}, fmt.Errorf("pod CIDR %q has no address for a gateway", podCIDR)
 	}
 	return netip.PrefixFrom(gw, p.Bits()), nil
+}
+
+// routes are the pods' routes through the bridge: the cluster's pods and,
+// when set, its Service cluster IPs.
+func (m *Manager) routes() []map[string]string {
+	r := []map[string]string{{"dst": m.cfg.ClusterCIDR}}
+	if m.cfg.ServiceCIDR != "" {
+		r = append(r, map[string]string{"dst": m.cfg.ServiceCIDR})
+	}
+	return r
 }

@@ -47,3 +47,15 @@ func TestGateway(t *testing.T) {
 		}
 	}
 }
+
+func TestPodRoutesCoverPodsAndServices(t *testing.T) {
+	m := &Manager{cfg: DefaultConfig()}
+	got := m.routes()
+	if len(got) != 2 || got[0]["dst"] != "10.244.0.0/16" || got[1]["dst"] != "10.96.0.0/16" {
+		t.Fatalf("routes = %v, want the cluster CIDR and the service CIDR", got)
+	}
+	m.cfg.ServiceCIDR = ""
+	if got := m.routes(); len(got) != 1 {
+		t.Fatalf("routes without a service CIDR = %v, want only the cluster CIDR", got)
+	}
+}
