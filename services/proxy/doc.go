@@ -19,6 +19,9 @@
 // through Proxy.Table (the latest snapshot built, shared and immutable; its
 // Services include headless ones with their endpoints) and learn of new
 // ones through Proxy.Watch.
+// The proxy runs cluster DNS itself (package dns) when Config.DNS.Listen
+// is set; a listen host "bridge" is the node's pod-CIDR gateway, read
+// from its Node (clusterdns.go).
 //
 // The proxy is stateless: on restart it lists everything again and the
 // first diff is against an empty table.

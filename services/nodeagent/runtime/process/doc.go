@@ -9,6 +9,9 @@
 // Layout under DataDir:
 //
 //	pods/<uid>/pod.json                                  the sandbox
+//	pods/<uid>/resolv.conf                               the pod's DNS config, if any: bind-mounted
+//	                                                     over /etc/resolv.conf in a mount namespace
+//	                                                     of each container and exec (root)
 //	pods/<uid>/containers/<name>/<attempt>/config.json   what to run (agent)
 //	pods/<uid>/containers/<name>/<attempt>/state.json    pids (shim, once started)
 //	pods/<uid>/containers/<name>/<attempt>/exit.json     exit status (shim)
