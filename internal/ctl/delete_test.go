@@ -3,6 +3,7 @@ package ctl
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -254,6 +255,23 @@ func ownedReplicaSet(name string, owner *gantryv1.Object) *gantryv1.ReplicaSet {
 func TestDeleteCascadeWithGC(t *testing.T) {
 	c := newOpsCluster(t)
 	startGC(t, c)
+	// ownedRS creates a ReplicaSet owned by the deployment and waits until
+	// the collector has it in its graph: a second owner reference, to an
+	// owner that does not exist, is dropped by the collector once it sees
+	// the ReplicaSet. Otherwise the delete could outrun the collector's
+	// informer and the dependent be handled as it were created later.
+	ownedRS := func(name string, owner *gantryv1.Object) {
+		rs := ownedReplicaSet(name, owner)
+		rs.Metadata.OwnerReferences = append(rs.Metadata.OwnerReferences,
+			&gantryv1.OwnerReference{ApiVersion: "v1", Kind: "ConfigMap", Name: "ghost", Uid: "ghost-uid"})
+		c.create(t, rs)
+		testutil.Eventually(t, 20*time.Second, func() error {
+			if refs := c.get(t, apimeta.KindReplicaSet, "default", name).GetReplicaSet().GetMetadata().GetOwnerReferences(); len(refs) != 1 {
+				return fmt.Errorf("owner references %v: the collector has not seen %s yet", refs, name)
+			}
+			return nil
+		})
+	}
 	rsGone := func(name string) func() error {
 		return func() error {
 			if c.get(t, apimeta.KindReplicaSet, "default", name) != nil {
@@ -264,7 +282,7 @@ func TestDeleteCascadeWithGC(t *testing.T) {
 	}
 
 	orphan := c.create(t, opsDeployment("orphan", 0, "v1"))
-	c.create(t, ownedReplicaSet("orphan-rs", orphan))
+	ownedRS("orphan-rs", orphan)
 	c.mustRun(t, "deployment/orphan deleted\n", "delete", "deploy", "orphan", "--cascade=orphan")
 	if c.get(t, apimeta.KindDeployment, "default", "orphan") != nil {
 		t.Fatal("the deployment is still there after delete waited")
@@ -275,12 +293,12 @@ func TestDeleteCascadeWithGC(t *testing.T) {
 	}
 
 	bg := c.create(t, opsDeployment("bg", 0, "v1"))
-	c.create(t, ownedReplicaSet("bg-rs", bg))
+	ownedRS("bg-rs", bg)
 	c.mustRun(t, "deployment/bg deleted\n", "delete", "deploy/bg")
 	testutil.Eventually(t, 20*time.Second, rsGone("bg-rs"))
 
 	fg := c.create(t, opsDeployment("fg", 0, "v1"))
-	c.create(t, ownedReplicaSet("fg-rs", fg))
+	ownedRS("fg-rs", fg)
 	c.mustRun(t, "deployment/fg deleted\n", "delete", "deploy/fg", "--cascade=foreground")
 	if err := rsGone("fg-rs")(); err != nil {
 		t.Fatalf("foreground delete returned with the dependent still there: %v", err)
