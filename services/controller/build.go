@@ -8,6 +8,7 @@ import (
 	"github.com/gantryio/gantry/internal/informer"
 	"github.com/gantryio/gantry/services/controller/ctrl"
 	"github.com/gantryio/gantry/services/controller/deployment"
+	"github.com/gantryio/gantry/services/controller/disruption"
 	"github.com/gantryio/gantry/services/controller/endpointslice"
 	"github.com/gantryio/gantry/services/controller/gc"
 	"github.com/gantryio/gantry/services/controller/nodeipam"
@@ -48,7 +49,7 @@ func (m *Manager) build() error {
 	builders := map[string]func() (Controller, error){
 		ReplicaSet: m.buildReplicaSet, Deployment: m.buildDeployment,
 		GarbageCollector: m.buildGC, NodeIPAM: m.buildNodeIPAM, NodeLifecycle: m.buildNodeLifecycle,
-		EndpointSlice: m.buildEndpointSlice,
+		EndpointSlice: m.buildEndpointSlice, Disruption: m.buildDisruption,
 	}
 	for _, name := range AllControllers {
 		if !m.cfg.enabled(name) {
@@ -116,4 +117,13 @@ func (m *Manager) buildEndpointSlice() (Controller, error) {
 		return nil, err
 	}
 	return endpointslice.New(m.cfg.EndpointSlice, endpointslice.Deps{Client: m.api, Services: cs[0], Pods: cs[1], Slices: cs[2], Clock: m.clock}, m.log)
+}
+
+func (m *Manager) buildDisruption() (Controller, error) {
+	cs, err := m.caches(apimeta.KindPodDisruptionBudget, apimeta.KindPod, apimeta.KindReplicaSet, apimeta.KindDeployment)
+	if err != nil {
+		return nil, err
+	}
+	return disruption.New(m.cfg.Disruption, disruption.Deps{Client: m.api, Budgets: cs[0], Pods: cs[1], ReplicaSets: cs[2],
+		Deployments: cs[3], Clock: m.clock}, m.log)
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/gantryio/gantry/internal/workqueue"
 	"github.com/gantryio/gantry/services/controller/ctrl"
 	"github.com/gantryio/gantry/services/controller/deployment"
+	"github.com/gantryio/gantry/services/controller/disruption"
 	"github.com/gantryio/gantry/services/controller/endpointslice"
 	"github.com/gantryio/gantry/services/controller/gc"
 	"github.com/gantryio/gantry/services/controller/nodeipam"
@@ -28,10 +29,11 @@ const (
 	NodeIPAM         = nodeipam.Name
 	NodeLifecycle    = nodelifecycle.Name
 	EndpointSlice    = endpointslice.Name
+	Disruption       = disruption.Name
 )
 
 // AllControllers lists every controller, in start order.
-var AllControllers = []string{ReplicaSet, Deployment, GarbageCollector, NodeIPAM, NodeLifecycle, EndpointSlice}
+var AllControllers = []string{ReplicaSet, Deployment, GarbageCollector, NodeIPAM, NodeLifecycle, EndpointSlice, Disruption}
 
 // Config configures a controller-manager replica.
 type Config struct {
@@ -53,6 +55,8 @@ type Config struct {
 	NodeLifecycle nodelifecycle.Config
 	// EndpointSlice tunes the Services' endpoint slices.
 	EndpointSlice endpointslice.Config
+	// Disruption tunes the PodDisruptionBudgets' status.
+	Disruption disruption.Config
 	// InformerPageSize is the list page size of every informer.
 	InformerPageSize int64
 }
@@ -67,6 +71,7 @@ func DefaultConfig() Config {
 		ReplicaSet:  replicaset.DefaultConfig(), Deployment: deployment.DefaultConfig(),
 		GC: gc.DefaultConfig(), GCKinds: gc.DefaultKinds(), NodeIPAM: nodeipam.DefaultConfig(),
 		NodeLifecycle: nodelifecycle.DefaultConfig(), EndpointSlice: endpointslice.DefaultConfig(),
+		Disruption:       disruption.DefaultConfig(),
 		InformerPageSize: informer.DefaultConfig().PageSize,
 	}
 }
