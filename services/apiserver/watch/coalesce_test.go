@@ -21,7 +21,7 @@ func TestBusyWatchCoalescesIdleWatchDoesNot(t *testing.T) {
 	st := newStore()
 	info, _ := apimeta.Lookup(apimeta.KindConfigMap)
 	cfg := DefaultConfig()
-	cfg.SendInterval = 2 * time.Second
+	cfg.SendInterval = 5 * time.Second
 	from := apimeta.FormatResourceVersion(st.Revision())
 	out, stop := serve(t, cfg, st, &gantryv1.WatchRequest{ResourceVersion: from}, &Filter{Kind: info})
 	defer stop()
