@@ -103,7 +103,7 @@ func TestDescribe(t *testing.T) {
 		mustMatch(t, "describe pod p2", out,
 			`(?m)^Name:\s+p2$`, `(?m)^Node:\s+<none>$`, `(?m)^Status:\s+Pending$`,
 			`(?m)^Events:\n\s+Type\s+Reason\s+Age\s+From\s+Message\n\s+----\s+------\s+----\s+----\s+-------\n`+
-				`\s+Warning\s+FailedScheduling\s+3m\s+test\s+0/1 nodes are available: 1 Insufficient cpu\.\n`+
+				`\s+Warning\s+FailedScheduling\s+3m(\d+s)?\s+test\s+0/1 nodes are available: 1 Insufficient cpu\.\n`+
 				`\s+Normal\s+Scheduled\s+\d+s\s+test\s+Successfully assigned default/p2 to n1\n$`)
 		if strings.Contains(out, "about p1") || strings.Contains(out, "about the old p2") {
 			t.Fatalf("another object's events are shown:\n%s", out)

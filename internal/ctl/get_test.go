@@ -80,8 +80,8 @@ func (c *opsCluster) getOut(t *testing.T, args ...string) string {
 	return out
 }
 
-// age is an AGE cell: "0s", "12s", "3m" and so on.
-const age = `\d+[smhdy]`
+// age is an AGE cell: "0s", "12s", "3m", "3m5s" and so on.
+const age = `\d+[smhdy](\d+[smh])?`
 
 func TestGetTables(t *testing.T) {
 	c := newOpsCluster(t)
