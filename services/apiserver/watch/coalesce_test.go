@@ -36,7 +36,15 @@ func TestBusyWatchCoalescesIdleWatchDoesNot(t *testing.T) {
 		apply(st, create(cm(fmt.Sprintf("burst-%d", i), nil)))
 		time.Sleep(20 * time.Millisecond)
 	}
-	waitFor(t, func() bool { return len(out.events()) == 6 })
+	// The burst goes out one SendInterval after the first change: wait
+	// longer than waitFor's 5 s for it.
+	deadline := time.Now().Add(cfg.SendInterval + 15*time.Second)
+	for len(out.events()) != 6 {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d events after %v, want 6", len(out.events()), cfg.SendInterval+15*time.Second)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
 	resp := out.responses()
 	if len(resp) != 2 || len(resp[1].GetEvents()) != 5 {
 		t.Fatalf("got %d responses, want 2: the first change, then the burst of 5 in one", len(resp))
