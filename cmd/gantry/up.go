@@ -93,7 +93,7 @@ Try:
   grpcurl -plaintext -d '{"kind":"Namespace"}' %s gantry.v1.ResourceService/List
 
 Press Ctrl-C to stop.
-`, strings.Join(servers, ", "), workerList(c), proxyList(c), c.HTTPAddrs()[0], path, cfg.DataDir, servers[0], servers[0], servers[0])
+`, strings.Join(servers, ", "), workerList(c), proxyList(c)+ingressLine(c), c.HTTPAddrs()[0], path, cfg.DataDir, servers[0], servers[0], servers[0])
 	<-cmd.Context().Done()
 	return nil
 }

@@ -67,6 +67,9 @@ type Cluster struct {
 	proxies               []*component
 	// resolvedProxyMode is auto's answer, found once (proxyMode).
 	resolvedProxyMode string
+	// ingressPorts are the proxies' shared ingress HTTP and HTTPS ports
+	// (ingressArgs).
+	ingressPorts [2]int
 
 	// given holds the free ports handed out so far (BasePort 0).
 	given map[int]bool

@@ -72,6 +72,11 @@ func (c *Cluster) newProxy(i int) (*component, error) {
 	if dns := c.proxyDNS(i, ports[0][0]); len(dns) > 0 {
 		args = append(args, "--dns-listen", strings.Join(dns, ","))
 	}
+	ing, err := c.ingressArgs()
+	if err != nil {
+		return nil, err
+	}
+	args = append(args, ing...)
 	args = append(args, c.cfg.Workers.ProxyArgs...)
 	return c.newComponentOn(ports[0], "proxy-"+node, args...)
 }
