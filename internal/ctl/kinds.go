@@ -115,6 +115,9 @@ func splitTypeName(args []string) (kinds []*apimeta.Info, names []string, err er
 		return nil, nil, fmt.Errorf("names can be given with one resource type only, not %q", args[0])
 	}
 	for _, n := range args[1:] {
+		if strings.Contains(n, "/") {
+			return nil, nil, fmt.Errorf("%q: give either TYPE NAME... or TYPE/NAME..., not both", n)
+		}
 		kinds = append(kinds, ks[0])
 		names = append(names, n)
 	}

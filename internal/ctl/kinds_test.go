@@ -97,6 +97,7 @@ func TestSplitTypeName(t *testing.T) {
 		{args: []string{"deploy/"}, err: `"deploy/": expected TYPE/NAME`},
 		{args: []string{"nope/web"}, err: `resource type "nope"`},
 		{args: []string{"nope", "web"}, err: `resource type "nope"`},
+		{args: []string{"deploy", "pod/x"}, err: `"pod/x": give either TYPE NAME... or TYPE/NAME..., not both`},
 	} {
 		kinds, names, err := splitTypeName(tc.args)
 		if tc.err != "" {
