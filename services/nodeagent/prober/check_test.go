@@ -58,9 +58,12 @@ func TestHTTPProbe(t *testing.T) {
 	pod := Pod{UID: "u1", IP: ip}
 	c := &gantryv1.Container{Name: "app", Ports: []*gantryv1.ContainerPort{{Name: "http", ContainerPort: 1}}}
 	c.Ports[0].ContainerPort = int32(mustAtoi(t, port))
+	// Answers get a generous timeout (a loaded machine, -race); only the
+	// hanging path is meant to time out.
+	timeout := 10 * time.Second
 	probe := func(path string, hdrs ...*gantryv1.HTTPHeader) (result, string) {
 		spec := &gantryv1.Probe{HttpGet: &gantryv1.HTTPGetAction{Path: path, Port: "http", Scheme: "HTTP", HttpHeaders: hdrs}}
-		return m.check(context.Background(), spec, c, pod, 200*time.Millisecond)
+		return m.check(context.Background(), spec, c, pod, timeout)
 	}
 	if res, msg := probe("/ok?x=1", &gantryv1.HTTPHeader{Name: "X-Probe", Value: "yes"}, &gantryv1.HTTPHeader{Name: "Host", Value: "app.local"}); res != success {
 		t.Fatalf("/ok: %v %q", res, msg)
@@ -79,6 +82,7 @@ func TestHTTPProbe(t *testing.T) {
 		t.Fatalf("redirect: %v %q, redirect target got %d requests (a probe never follows one)", res, msg, elsewhere.Load())
 	}
 	began := time.Now()
+	timeout = 200 * time.Millisecond
 	if res, msg := probe("/hang"); res != failure || !strings.Contains(msg, "timed out after 200ms") {
 		t.Fatalf("hang: %v %q", res, msg)
 	}
@@ -86,6 +90,7 @@ func TestHTTPProbe(t *testing.T) {
 		t.Fatalf("timed-out probe took %s", d)
 	}
 	// A server that is gone fails the probe.
+	timeout = 10 * time.Second
 	srv.Close()
 	if res, msg := probe("/ok"); res != failure || !strings.Contains(msg, "connection refused") {
 		t.Fatalf("closed server: %v %q", res, msg)
