@@ -96,8 +96,12 @@ func simulate(t *testing.T, nodes, pods int, within time.Duration) {
 		pods, nodes, created.Round(time.Millisecond), time.Since(begin).Round(time.Millisecond), r.a.status.Stats())
 }
 
+// TestSimulatedNodesRunPodsAtOnce checks that every pod bound to a hollow
+// node goes Running; the deadline only bounds a broken run (a loaded CI
+// machine with -race may lose a Raft leader on the way). Speed is
+// measured by "gantry bench schedule", not here.
 func TestSimulatedNodesRunPodsAtOnce(t *testing.T) {
-	simulate(t, 50, 500, 20*time.Second)
+	simulate(t, 50, 500, 2*time.Minute)
 }
 
 // TestSimulatedScale is the target: 10,000 pods on 1,000
