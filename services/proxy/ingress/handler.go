@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	stdlog "log"
 	"net"
 	"net/http"
 	"net/http/httputil"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
 )
 
 // handler routes one listener's requests by the latest snapshot.
@@ -47,7 +49,7 @@ func NewHandler(cfg Config, routes func() *Routes, view View, log *zap.Logger) h
 		Rewrite:      h.rewrite,
 		Transport:    &retryTransport{base: tr, log: log},
 		ErrorHandler: h.proxyError,
-		ErrorLog:     zap.NewStdLog(log.WithOptions(zap.IncreaseLevel(zap.WarnLevel))),
+		ErrorLog:     stdLog(log),
 	}
 	return h
 }
@@ -178,4 +180,15 @@ func (keepOpen) Close() error { return nil }
 func isDialError(err error) bool {
 	var op *net.OpError
 	return errors.As(err, &op) && op.Op == "dial"
+}
+
+// stdLog is the net/http error log: at debug level, since what it reports
+// (failed TLS handshakes, clients that went away) is the clients' doing
+// and anyone on the network can cause it.
+func stdLog(log *zap.Logger) *stdlog.Logger {
+	l, err := zap.NewStdLogAt(log, zapcore.DebugLevel)
+	if err != nil {
+		return zap.NewStdLog(zap.NewNop())
+	}
+	return l
 }

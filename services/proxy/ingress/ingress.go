@@ -191,7 +191,7 @@ func (c *Controller) serve(wg *sync.WaitGroup, h http.Handler, ln net.Listener, 
 		Handler: h, TLSConfig: tc,
 		ReadHeaderTimeout: c.cfg.ReadHeaderTimeout, ReadTimeout: c.cfg.ReadTimeout,
 		WriteTimeout: c.cfg.WriteTimeout, IdleTimeout: c.cfg.IdleTimeout, MaxHeaderBytes: c.cfg.MaxHeaderBytes,
-		ErrorLog: zap.NewStdLog(c.log.WithOptions(zap.IncreaseLevel(zap.WarnLevel))),
+		ErrorLog: stdLog(c.log),
 	}
 	c.servers = append(c.servers, s)
 	wg.Go(func() {
