@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"errors"
 	"fmt"
 	"net/netip"
 	"regexp"
@@ -19,12 +20,15 @@ import (
 
 // dnsClientScript prints, every half second, what the pod's resolver
 // makes of the service names: by their full name, by the short name the
-// search list completes, and the headless service's addresses.
+// search list completes, and the headless service's addresses; and who
+// answers an HTTP request to the service by its short name.
 const dnsClientScript = `while :; do
   echo "fqdn=$(getent hosts web.default.svc.cluster.local | cut -d' ' -f1)"
   echo "short=$(getent hosts web | cut -d' ' -f1)"
   echo "headless=$(getent ahostsv4 web-hl.default.svc.cluster.local | awk '$2 == "STREAM" {print $1}' | sort | tr '\n' ',')"
   echo "nameserver=$(awk '$1 == "nameserver" {print $2}' /etc/resolv.conf)"
+  echo "http=$(curl -s -m 2 http://web:8080/)"
+  echo "ip=$(curl -s -m 2 http://10.96.100.53:8080/)"
   sleep 0.5
 done`
 
@@ -33,7 +37,8 @@ done`
 // and a pod resolves them with its own resolv.conf (the bridge address of
 // its node, the cluster's search list) using the system resolver
 // (getent): the ClusterIP by full and by short name, and a headless
-// service's ready pod IPs.
+// service's ready pod IPs; in nftables mode, requests to the service's
+// name reach every pod behind it.
 func TestClusterDNS(t *testing.T) {
 	if !podNetworkExpected() {
 		t.Skip("needs root with the CNI plugins: pods get the cluster's resolv.conf through a mount namespace, " +
@@ -96,6 +101,44 @@ func TestClusterDNS(t *testing.T) {
 			}
 			return nil
 		})
+		// Requests by name need pods to reach cluster IPs at all: in
+		// nftables mode, with a route to the service range.
+		if mode := w.lc.Proxies()[0].Mode; mode != "nftables" {
+			t.Logf("requests by name not tried: pods reach cluster IPs in nftables mode only, the proxies run %s", mode)
+			return
+		}
+		if err := poll(10*time.Second, func() error {
+			log, err := w.logs("dns-client")
+			if err != nil {
+				return err
+			}
+			if lastValues(log)["ip"] == "" {
+				return errors.New("no answer from the cluster IP")
+			}
+			return nil
+		}); err != nil {
+			log, _ := w.logs("dns-client")
+			t.Logf("requests by name not tried: the pod does not reach the cluster IP itself (%v); last lines %v", err, lastValues(log))
+			return
+		}
+		waitFor(t, 30*time.Second, "requests to http://web:8080/ from the pod to reach every pod", func() error {
+			log, err := w.logs("dns-client")
+			if err != nil {
+				return err
+			}
+			seen := map[string]bool{}
+			for _, m := range valueRE.FindAllStringSubmatch(log, -1) {
+				if m[1] == "http" && m[2] != "" {
+					seen[m[2]] = true
+				}
+			}
+			for _, p := range pods {
+				if !seen[podName(p)] {
+					return fmt.Errorf("answers from %v, want every one of %v", seen, podNames(pods))
+				}
+			}
+			return nil
+		})
 	})
 
 	t.Run("latency", func(t *testing.T) {
@@ -110,7 +153,7 @@ func TestClusterDNS(t *testing.T) {
 	})
 }
 
-var valueRE = regexp.MustCompile(`(?m)^(fqdn|short|headless|nameserver)=(.*)$`)
+var valueRE = regexp.MustCompile(`(?m)^(fqdn|short|headless|nameserver|http|ip)=(.*)$`)
 
 // lastValues returns the last value the script printed for each key.
 func lastValues(log string) map[string]string {
