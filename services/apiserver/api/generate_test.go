@@ -10,6 +10,8 @@ import (
 	"github.com/gantryio/gantry/internal/apimeta"
 	"github.com/gantryio/gantry/internal/testutil"
 	"github.com/gantryio/gantry/services/apiserver"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 )
 
 func TestGenerateNameNeverFailsOnCollision(t *testing.T) {
@@ -27,8 +29,16 @@ func TestGenerateNameNeverFailsOnCollision(t *testing.T) {
 			defer wg.Done()
 			// A one-letter prefix and 400 objects: collisions between the
 			// random suffixes would surface as ALREADY_EXISTS without retries.
-			resp, err := m.Resource.Create(ctx, &gantryv1.CreateRequest{Object: apimeta.Wrap(&gantryv1.ConfigMap{
-				Metadata: &gantryv1.ObjectMeta{GenerateName: "g-"}})})
+			req := &gantryv1.CreateRequest{Object: apimeta.Wrap(&gantryv1.ConfigMap{
+				Metadata: &gantryv1.ObjectMeta{GenerateName: "g-"}})}
+			resp, err := m.Resource.Create(ctx, req)
+			// A loaded machine may lose the Raft leader meanwhile: that is
+			// UNAVAILABLE, which a client retries; only a collision that
+			// escapes as ALREADY_EXISTS (or anything else) fails the test.
+			for status.Code(err) == codes.Unavailable && ctx.Err() == nil {
+				time.Sleep(50 * time.Millisecond)
+				resp, err = m.Resource.Create(ctx, req)
+			}
 			if err != nil {
 				errs <- err
 				return
