@@ -3,6 +3,7 @@ package events
 import (
 	"fmt"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 	"unicode/utf8"
@@ -29,12 +30,17 @@ type Broadcaster struct {
 	log   *zap.Logger
 	queue chan *gantryv1.Event
 	stats counters
-	// lastDropLog is the UnixNano of the last "queue full" log line.
+	// lastDropLog is the UnixNano of the last log line about drops.
 	lastDropLog atomic.Int64
+	// spam is used by every recording goroutine, under spamMu: spam is
+	// dropped before it takes room in the queue.
+	spamMu sync.Mutex
+	spam   *spamFilter
 
 	// Owned by Run's goroutine.
 	corr    *correlator
 	pending []*series
+	budget  *budget
 }
 
 // New returns a Broadcaster writing to sink; start it with Run.
@@ -49,7 +55,7 @@ func New(cfg Config, sink Sink, logger *zap.Logger) (*Broadcaster, error) {
 		logger = zap.NewNop()
 	}
 	return &Broadcaster{cfg: cfg, sink: sink, log: logger.Named("events"), queue: make(chan *gantryv1.Event, cfg.QueueSize),
-		corr: newCorrelator(cfg)}, nil
+		spam: newSpamFilter(cfg.SpamBurst, cfg.SpamRefill, cfg.CacheSize), corr: newCorrelator(cfg), budget: newBudget(cfg.WriteQPS, cfg.WriteBurst, cfg.Clock.Now())}, nil
 }
 
 // NewRecorder returns a Recorder whose events name component and host as
@@ -81,10 +87,17 @@ func (b *Broadcaster) record(r *recorder, obj proto.Message, eventType, reason, 
 		return
 	}
 	ev := b.newEvent(r, proto.Clone(ref).(*gantryv1.ObjectReference), eventType, reason, message)
+	b.spamMu.Lock()
+	ok = b.spam.allow(spamKey(ev), ev.GetLastTimestamp().AsTime())
+	b.spamMu.Unlock()
+	if !ok {
+		b.stats.spam.Add(1)
+		return
+	}
 	select {
 	case b.queue <- ev:
 	default:
-		b.dropped(ev)
+		b.logDrop("event queue full; dropping events", b.stats.queueFull.Add(1), ev)
 	}
 }
 
@@ -129,12 +142,12 @@ func truncate(s string, n int) string {
 // dropLogEvery spaces the log lines about a full queue.
 const dropLogEvery = 10 * time.Second
 
-func (b *Broadcaster) dropped(ev *gantryv1.Event) {
-	n := b.stats.queueFull.Add(1)
+// logDrop logs a dropped event, at most once every dropLogEvery.
+func (b *Broadcaster) logDrop(msg string, total int64, ev *gantryv1.Event) {
 	now := time.Now().UnixNano()
 	last := b.lastDropLog.Load()
 	if now-last >= int64(dropLogEvery) && b.lastDropLog.CompareAndSwap(last, now) {
-		b.log.Warn("event queue full; dropping events", zap.Int64("dropped_total", n), zap.String("reason", ev.GetReason()),
+		b.log.Warn(msg, zap.Int64("dropped_total", total), zap.String("reason", ev.GetReason()),
 			zap.String("object", ev.GetInvolvedObject().GetKind()+" "+ev.GetInvolvedObject().GetName()))
 	}
 }

@@ -19,6 +19,7 @@ func newTest(t *testing.T, mutate func(*Config)) (*Broadcaster, *fakeSink, *work
 	clk := workqueue.NewFakeClock(t0)
 	cfg := DefaultConfig()
 	cfg.Clock = clk
+	cfg.WriteQPS = 0 // TestWriteBudget tests it
 	if mutate != nil {
 		mutate(&cfg)
 	}
@@ -403,5 +404,51 @@ func TestStopRetriesWhatWasBackingOff(t *testing.T) {
 	b.Run(ctx)
 	if len(sink.all()) != 1 {
 		t.Errorf("stored %d after Run stopped, want 1", len(sink.all()))
+	}
+}
+
+func TestWriteBudget(t *testing.T) {
+	b, sink, clk := newTest(t, func(c *Config) { c.WriteQPS, c.WriteBurst, c.BatchSize = 10, 30, 25 })
+	r := b.NewRecorder("c", "")
+	for i := range 100 {
+		r.Eventf(pod(fmt.Sprint("p", i)), Normal, "R", "m")
+	}
+	settle(b)
+	if calls := sink.calls(); fmt.Sprint(calls) != "[25 5]" {
+		t.Fatalf("Batch calls %v, want the burst of 30: [25 5]", calls)
+	}
+	if d, ok := b.nextDue(); !ok || d != 100*time.Millisecond {
+		t.Fatalf("next write in %v (%v), want 100ms (10 a second)", d, ok)
+	}
+	clk.Step(time.Second)
+	settle(b)
+	if n := len(sink.all()); n != 40 {
+		t.Errorf("stored %d after 1s more, want 30+10", n)
+	}
+	clk.Step(time.Hour) // refills to the burst, not beyond
+	settle(b)
+	if n := len(sink.all()); n != 70 {
+		t.Errorf("stored %d after an hour, want 40+30", n)
+	}
+}
+
+// Spam is dropped before the queue, so it cannot crowd other events out.
+func TestSpamTakesNoRoomInTheQueue(t *testing.T) {
+	b, sink, _ := newTest(t, func(c *Config) { c.QueueSize = 30 })
+	r := b.NewRecorder("replicaset-controller", "")
+	for i := range 100 {
+		r.Eventf(pod("rs"), Normal, "SuccessfulCreate", "Created pod: p%d", i)
+	}
+	r.Event(pod("other"), Normal, "R", "m")
+	if s := b.Stats(); s.Spam != 75 || s.QueueFull != 0 {
+		t.Fatalf("spam %d, queue full %d; want 75 and 0", s.Spam, s.QueueFull)
+	}
+	settle(b)
+	found := false
+	for _, ev := range sink.all() {
+		found = found || ev.GetInvolvedObject().GetName() == "other"
+	}
+	if !found {
+		t.Errorf("the other object's event was crowded out: %s", sink)
 	}
 }

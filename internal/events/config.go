@@ -17,6 +17,10 @@ type Config struct {
 	// MaxPending bounds the Events waiting to be written or retried; past
 	// it the oldest is given up.
 	MaxPending int
+	// WriteQPS bounds the Event writes a second, WriteBurst those at once
+	// (0 QPS: no bound), as the kubelet's --event-qps and --event-burst.
+	WriteQPS   float64
+	WriteBurst int
 	// CacheSize bounds each of the correlator's caches (spam buckets,
 	// similar-event records, recent Events).
 	CacheSize int
@@ -41,10 +45,11 @@ type Config struct {
 
 // DefaultConfig returns client-go's limits: a queue of 1000, caches of
 // 4096, a burst of 25 events per object then one per 5 minutes, 10
-// similar events per 10 minutes before combining, 12 tries per event.
+// similar events per 10 minutes before combining, 12 tries per event;
+// and the kubelet's 50 event writes a second (bursts of 250).
 func DefaultConfig() Config {
 	return Config{
-		QueueSize: 1000, BatchSize: 250, MaxPending: 4096, CacheSize: 4096,
+		QueueSize: 1000, BatchSize: 250, MaxPending: 4096, CacheSize: 4096, WriteQPS: 50, WriteBurst: 250,
 		SpamBurst: 25, SpamRefill: 5 * time.Minute,
 		AggregateMaxEvents: 10, AggregateWindow: 10 * time.Minute,
 		MaxAttempts: 12, RetryBackoff: 500 * time.Millisecond, RetryMaxBackoff: 10 * time.Second,
@@ -68,6 +73,8 @@ func (c *Config) validate() error {
 		return fmt.Errorf("%w: QueueSize, MaxPending and CacheSize must be positive", ErrConfig)
 	case c.BatchSize < 1 || c.BatchSize > maxBatchOps:
 		return fmt.Errorf("%w: BatchSize %d not in [1, %d]", ErrConfig, c.BatchSize, maxBatchOps)
+	case c.WriteQPS < 0 || c.WriteQPS > 0 && c.WriteBurst < 1:
+		return fmt.Errorf("%w: WriteQPS must not be negative, and WriteBurst positive with a WriteQPS", ErrConfig)
 	case c.SpamBurst < 1 || c.SpamRefill <= 0:
 		return fmt.Errorf("%w: SpamBurst and SpamRefill must be positive", ErrConfig)
 	case c.AggregateMaxEvents < 2 || c.AggregateWindow <= 0:

@@ -31,16 +31,15 @@ type series struct {
 type verdict int
 
 const (
-	verdictSpam    verdict = iota // dropped by the spam filter
-	verdictNew                    // a new Event to create
+	verdictNew     verdict = iota // a new Event to create
 	verdictRepeat                 // an existing Event's count bumped
 	verdictCombine                // folded into a "combined" Event (new or bumped)
 )
 
-// correlator decides, for each event in turn, whether it is spam, a
-// repeat of a recent Event, one of many similar events to combine, or new.
+// correlator decides, for each event in turn, whether it is a repeat of a
+// recent Event, one of many similar events to combine, or new. (Spam is
+// filtered before the queue, so it takes no room there.)
 type correlator struct {
-	spam       *spamFilter
 	similar    *lru[*similarRecord]
 	recent     *lru[*series]
 	maxSimilar int
@@ -56,7 +55,6 @@ type similarRecord struct {
 
 func newCorrelator(cfg Config) *correlator {
 	return &correlator{
-		spam:       newSpamFilter(cfg.SpamBurst, cfg.SpamRefill, cfg.CacheSize),
 		similar:    newLRU[*similarRecord](cfg.CacheSize),
 		recent:     newLRU[*series](cfg.CacheSize),
 		maxSimilar: cfg.AggregateMaxEvents,
@@ -65,11 +63,8 @@ func newCorrelator(cfg Config) *correlator {
 }
 
 // observe correlates ev (which it may keep) at now and returns the series
-// to write, or nil for spam.
+// to write.
 func (c *correlator) observe(ev *gantryv1.Event, now time.Time) (*series, verdict) {
-	if !c.spam.allow(spamKey(ev), now) {
-		return nil, verdictSpam
-	}
 	key, combined := c.aggregate(ev, now)
 	if s, ok := c.recent.get(key); ok {
 		s.ev.Count++

@@ -74,9 +74,6 @@ func (b *Broadcaster) drain() {
 func (b *Broadcaster) observe(ev *gantryv1.Event) {
 	s, v := b.corr.observe(ev, ev.GetLastTimestamp().AsTime())
 	switch v {
-	case verdictSpam:
-		b.stats.spam.Add(1)
-		return
 	case verdictRepeat:
 		b.stats.repeats.Add(1)
 	case verdictCombine:
@@ -96,35 +93,40 @@ func (b *Broadcaster) enqueue(s *series) {
 		old.queued = false
 		b.pending = b.pending[1:]
 		b.stats.pendingFull.Add(1)
+		b.logDrop("too many events waiting to be written; giving up the oldest", b.stats.pendingFull.Load(), old.ev)
 	}
 	s.queued = true
 	b.pending = append(b.pending, s)
 }
 
-// nextDue says how long until a pending write is due, if any is pending.
+// nextDue says how long until a pending write is due and within the
+// write budget, if any is pending.
 func (b *Broadcaster) nextDue() (time.Duration, bool) {
 	if len(b.pending) == 0 {
 		return 0, false
 	}
 	now := b.cfg.Clock.Now()
+	wait := b.budget.wait(now)
 	var first time.Time
 	for _, s := range b.pending {
 		if !s.notBefore.After(now) {
-			return 0, true
+			return wait, true
 		}
 		if first.IsZero() || s.notBefore.Before(first) {
 			first = s.notBefore
 		}
 	}
-	return first.Sub(now), true
+	return max(first.Sub(now), wait), true
 }
 
-// takeDue removes up to BatchSize due writes from pending, oldest first.
+// takeDue removes up to BatchSize due writes from pending, oldest first,
+// as many as the write budget allows.
 func (b *Broadcaster) takeDue(now time.Time) []*series {
+	limit := min(b.cfg.BatchSize, b.budget.available(now))
 	var due []*series
 	keep := b.pending[:0]
 	for _, s := range b.pending {
-		if len(due) < b.cfg.BatchSize && !s.notBefore.After(now) {
+		if len(due) < limit && !s.notBefore.After(now) {
 			s.queued = false
 			due = append(due, s)
 			continue
@@ -133,6 +135,7 @@ func (b *Broadcaster) takeDue(now time.Time) []*series {
 	}
 	clear(b.pending[len(keep):])
 	b.pending = keep
+	b.budget.spend(len(due))
 	return due
 }
 
