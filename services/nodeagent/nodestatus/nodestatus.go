@@ -72,8 +72,12 @@ type nodeState struct {
 	spec       *gantryv1.NodeSpec
 	conditions map[string]Condition
 	status     *gantryv1.NodeStatus // last written
-	lastBeat   time.Time
-	dirty      bool
+	// sent is the status of the latest write, answered or not. The
+	// agent's watch can show it before the write's answer arrives: that
+	// is this agent's status, not someone else's.
+	sent     *gantryv1.NodeStatus
+	lastBeat time.Time
+	dirty    bool
 	// changes counts what made it dirty: a write clears dirty only if
 	// nothing changed while it was in flight.
 	changes uint64
@@ -178,11 +182,14 @@ func (m *Manager) ObserveSpec(node string, spec *gantryv1.NodeSpec) {
 // one this agent last wrote. When a condition's status differs — the node
 // lifecycle controller marked the node Unknown while this agent was
 // stopped or cut off — the status is written again soon, with new
-// transition times, rather than at the next heartbeat (40 s on).
+// transition times, rather than at the next heartbeat (40 s on). The
+// status of this agent's latest write is its own even before the write
+// answers; taking it for someone else's rewrote it for nothing and, worse,
+// lost the NodeReady/NodeNotReady event of the change it carried.
 func (m *Manager) ObserveStatus(node string, s *gantryv1.NodeStatus) {
 	m.mu.Lock()
 	st, ok := m.nodes[node]
-	if !ok || st.status == nil || sameConditions(st.status, s) {
+	if !ok || st.status == nil || sameConditions(st.status, s) || (st.sent != nil && sameConditions(st.sent, s)) {
 		m.mu.Unlock()
 		return
 	}
@@ -327,9 +334,9 @@ func nodeRef(name, uid string) *gantryv1.ObjectReference {
 	return &gantryv1.ObjectReference{Kind: "Node", ApiVersion: "v1", Name: name, Uid: uid}
 }
 
-// statusObject is the node's status with heartbeat time now; conditions
-// keep their transition time while their status stays. It also returns
-// the node's change count it reflects.
+// statusObject is the node's status with heartbeat time now, to be sent;
+// conditions keep their transition time while their status stays. It
+// also returns the node's change count it reflects.
 func (m *Manager) statusObject(node string, now time.Time) (*gantryv1.Object, uint64) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -352,6 +359,7 @@ func (m *Manager) statusObject(node string, now time.Time) (*gantryv1.Object, ui
 		}
 		s.Conditions = append(s.Conditions, cond)
 	}
+	st.sent = s
 	return &gantryv1.Object{Kind: &gantryv1.Object_Node{Node: &gantryv1.Node{
 		Metadata: &gantryv1.ObjectMeta{Name: node, Uid: st.uid}, Status: s}}}, st.changes
 }
