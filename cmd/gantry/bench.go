@@ -76,7 +76,7 @@ Sections (default all):
 	f.IntVar(&cfg.ValueSize, "value-size", cfg.ValueSize, "bytes of the one value of every ConfigMap")
 	f.IntVar(&cfg.FanOut, "clients-per-conn", cfg.FanOut, "closed-loop clients sharing one client (one connection to each master)")
 	f.IntSliceVar(&cfg.WriteClients, "write-clients", cfg.WriteClients, "concurrent writers, one level each")
-	f.StringSliceVar(&cfg.WriteModes, "write-modes", cfg.WriteModes, "round-robin (spread over every master) and/or leader-only")
+	f.StringSliceVar(&cfg.WriteModes, "write-modes", cfg.WriteModes, "round-robin (the client gets every master: writes go to the leader, reads spread), leader-only, followers (every write forwarded)")
 	f.IntSliceVar(&cfg.ReadClients, "read-clients", cfg.ReadClients, "concurrent readers, one level each")
 	f.IntVar(&cfg.ReadKeys, "read-keys", cfg.ReadKeys, "objects the readers read")
 	f.IntSliceVar(&cfg.WatchCounts, "watchers", cfg.WatchCounts, "watchers, one level each")

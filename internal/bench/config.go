@@ -24,8 +24,15 @@ var AllSections = []Section{SectionWrite, SectionRead, SectionWatch, SectionFail
 
 // Write modes: how writers pick a master.
 const (
+	// ModeRoundRobin gives the client every master, as users do: reads
+	// spread, writes go to the leader once an answer has named it.
 	ModeRoundRobin = "round-robin"
-	ModeLeader     = "leader-only"
+	// ModeLeader gives the client only the leader.
+	ModeLeader = "leader-only"
+	// ModeFollowers gives the client only the followers, so every write
+	// pays the forwarding hop (what a client without leader routing pays
+	// for two writes in three).
+	ModeFollowers = "followers"
 )
 
 // Config describes one benchmark run.
@@ -62,7 +69,8 @@ type Config struct {
 	FanOut int
 
 	// WriteClients are the concurrency levels of the write section;
-	// WriteModes say how writers pick masters (ModeRoundRobin, ModeLeader).
+	// WriteModes say how writers pick masters (ModeRoundRobin, ModeLeader,
+	// ModeFollowers).
 	WriteClients []int
 	WriteModes   []string
 
@@ -108,7 +116,7 @@ func DefaultConfig() Config {
 		ValueSize:       1024,
 		FanOut:          16,
 		WriteClients:    []int{1, 16, 64, 256},
-		WriteModes:      []string{ModeRoundRobin, ModeLeader},
+		WriteModes:      []string{ModeRoundRobin, ModeFollowers},
 		ReadClients:     []int{1, 64, 256},
 		ReadKeys:        1000,
 		WatchCounts:     []int{100, 1000},
@@ -171,8 +179,8 @@ func (c *Config) validate() error {
 		}
 	}
 	for _, m := range c.WriteModes {
-		if m != ModeRoundRobin && m != ModeLeader {
-			bad("write mode %q: want %s or %s", m, ModeRoundRobin, ModeLeader)
+		if m != ModeRoundRobin && m != ModeLeader && m != ModeFollowers {
+			bad("write mode %q: want %s, %s or %s", m, ModeRoundRobin, ModeLeader, ModeFollowers)
 		}
 	}
 	if c.has(SectionRead) && c.ReadKeys < 1 {

@@ -29,13 +29,9 @@ func (b *Bench) runWrite(ctx context.Context) error {
 }
 
 func (b *Bench) writeLevel(ctx context.Context, ns, mode string, clients int) (LoadResult, error) {
-	servers := b.target.Servers()
-	if mode == ModeLeader {
-		st, err := b.status(ctx)
-		if err != nil {
-			return LoadResult{}, err
-		}
-		servers = []string{st.GetLeaderAddress()}
+	servers, err := b.writeServers(ctx, mode)
+	if err != nil {
+		return LoadResult{}, err
 	}
 	p, err := newPool(servers, clients, b.cfg.FanOut)
 	if err != nil {
@@ -45,10 +41,7 @@ func (b *Bench) writeLevel(ctx context.Context, ns, mode string, clients int) (L
 	if err := p.warm(ctx); err != nil {
 		return LoadResult{}, fmt.Errorf("connect: %w", err)
 	}
-	prefix := "rr"
-	if mode == ModeLeader {
-		prefix = "l"
-	}
+	prefix := map[string]string{ModeRoundRobin: "rr", ModeLeader: "l", ModeFollowers: "f"}[mode]
 	prefix = objectName(prefix, clients, 0)
 	roles := b.roles(ctx)
 	cpu := b.cpu()
@@ -58,4 +51,28 @@ func (b *Bench) writeLevel(ctx context.Context, ns, mode string, clients int) (L
 			return err
 		}})
 	return loadResultOf(mode, clients, p.conns(), r, cpu.stop(roles)), nil
+}
+
+// writeServers are the masters a write mode's clients are given.
+func (b *Bench) writeServers(ctx context.Context, mode string) ([]string, error) {
+	if mode == ModeRoundRobin {
+		return b.target.Servers(), nil
+	}
+	st, err := b.status(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if mode == ModeLeader {
+		return []string{st.GetLeaderAddress()}, nil
+	}
+	var out []string
+	for _, m := range st.GetMembers() {
+		if m.GetId() != st.GetLeaderId() && m.GetApiAddress() != "" {
+			out = append(out, m.GetApiAddress())
+		}
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("write mode %s: the cluster has no follower", mode)
+	}
+	return out, nil
 }

@@ -59,16 +59,17 @@ func New(cfg Config, logger *zap.Logger) (*Client, error) {
 	}, nil
 }
 
-// serviceConfig picks round_robin: every master serves every RPC, so
-// spreading calls (and, above all, long-lived watches) over all of them
-// balances load, and connections to all masters are kept open, so losing
-// one fails over to an already connected master without a dial. Writes that
-// land on a follower cost one forwarding hop on the server side.
+// serviceConfig picks the client's own balancer (balancer.go): every master
+// serves every read and watch, so spreading them (above all the long-lived
+// watches) over all masters balances load, and connections to all masters
+// are kept open, so losing one fails over to an already connected master
+// without a dial. Writes go to the leader once a master's answer has named
+// it; until then, or when the hint is stale, a follower forwards them.
 func serviceConfig(health bool) string {
 	if health {
-		return `{"loadBalancingConfig":[{"round_robin":{}}],"healthCheckConfig":{"serviceName":""}}`
+		return `{"loadBalancingConfig":[{"` + balancerName + `":{}}],"healthCheckConfig":{"serviceName":""}}`
 	}
-	return `{"loadBalancingConfig":[{"round_robin":{}}]}`
+	return `{"loadBalancingConfig":[{"` + balancerName + `":{}}]}`
 }
 
 func dialOptions(cfg Config, r *manual.Resolver) []grpc.DialOption {

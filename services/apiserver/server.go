@@ -78,7 +78,7 @@ func New(cfg Config, logger *zap.Logger) (*Server, error) {
 		grpc.MaxRecvMsgSize(maxMsgBytes), grpc.MaxSendMsgSize(maxMsgBytes),
 		grpc.KeepaliveParams(keepalive.ServerParameters{Time: 30 * time.Second, Timeout: 10 * time.Second}),
 		grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{MinTime: 5 * time.Second, PermitWithoutStream: true}),
-		grpc.ChainUnaryInterceptor(m.unary, recoverUnary(s.log)),
+		grpc.ChainUnaryInterceptor(m.unary, leaderHints(cfg.ID, s.node.Leader), recoverUnary(s.log)),
 		grpc.ChainStreamInterceptor(m.stream, recoverStream(s.log)),
 	)
 	gantryv1.RegisterResourceServiceServer(s.grpc, s.api)

@@ -62,7 +62,7 @@ func (n *Node) open() error {
 	hl := logging.HCLog(n.log, "hashicorp")
 	bolt, err := raftboltdb.New(raftboltdb.Options{
 		Path:                    filepath.Join(n.cfg.DataDir, raftDBFile),
-		BoltOptions:             &bbolt.Options{Timeout: time.Second, NoFreelistSync: n.cfg.NoFreelistSync},
+		BoltOptions:             &bbolt.Options{Timeout: time.Second, NoFreelistSync: n.cfg.NoFreelistSync, FreelistType: bbolt.FreelistMapType},
 		MsgpackUseNewTimeFormat: true,
 	})
 	if err != nil {
