@@ -56,6 +56,7 @@ func apiserverCmd() *cobra.Command {
 	f.DurationVar(&cfg.Raft.LeaderLeaseTimeout, "raft-leader-lease-timeout", cfg.Raft.LeaderLeaseTimeout, "Raft leader lease timeout")
 	f.DurationVar(&cfg.Raft.CommitTimeout, "raft-commit-timeout", cfg.Raft.CommitTimeout, "longest a follower waits to learn of a commit when no new entries come")
 	f.Uint64Var(&cfg.Raft.SnapshotThreshold, "snapshot-threshold", cfg.Raft.SnapshotThreshold, "log entries between snapshots")
+	f.StringVar(&cfg.Raft.LogStore, "raft-log-store", cfg.Raft.LogStore, "where the Raft log lives: bolt (raft.db) or wal (hashicorp/raft-wal: one fsync per append instead of two; experimental upstream). A data directory keeps its backend")
 	f.Uint64Var(&cfg.Raft.TrailingLogs, "trailing-logs", cfg.Raft.TrailingLogs, "log entries kept after a snapshot for slow followers")
 	f.IntVar(&cfg.Store.EventLogSize, "event-log-size", cfg.Store.EventLogSize, "events kept in memory for watches to resume from")
 	f.DurationVar(&cfg.EventGC.TTL, "event-ttl", cfg.EventGC.TTL, "Events not seen for this long are deleted by the leader (0: kept until --max-events)")

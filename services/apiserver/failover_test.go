@@ -11,6 +11,7 @@ import (
 	"github.com/gantryio/gantry/internal/client"
 	"github.com/gantryio/gantry/internal/testutil"
 	"github.com/gantryio/gantry/services/apiserver"
+	"github.com/gantryio/gantry/services/apiserver/raftnode"
 	"go.uber.org/zap/zaptest"
 	"google.golang.org/grpc/codes"
 )
@@ -18,6 +19,13 @@ import (
 // maxFailover is the requirement: with the default config a new
 // leader takes writes within 3 s of the old one dying.
 const maxFailover = 3 * time.Second
+
+// logStores are the Raft log backends the storage tests run against.
+var logStores = []string{raftnode.LogStoreBolt, raftnode.LogStoreWAL}
+
+func withLogStore(ls string) testutil.Option {
+	return func(c *apiserver.Config) { c.Raft.LogStore = ls }
+}
 
 // newClient returns a failover client over every member of c.
 func newClient(t testing.TB, c *testutil.Cluster) *client.Client {
@@ -60,9 +68,15 @@ func firstWriteAfter(t testing.TB, members []*testutil.Member, prefix string, re
 // TestLeaderCrashFailover: with the default timeouts, crash the leader
 // while writers go through the followers and the failover client; a new
 // leader takes writes within 3 s, no acknowledged write is lost, and the
-// crashed member rejoins and converges.
+// crashed member rejoins and converges. With either log store.
 func TestLeaderCrashFailover(t *testing.T) {
-	c := testutil.NewCluster(t, 3, testutil.ProductRaftTimeouts) // the timeouts users get
+	for _, ls := range logStores {
+		t.Run(ls, func(t *testing.T) { testLeaderCrashFailover(t, withLogStore(ls)) })
+	}
+}
+
+func testLeaderCrashFailover(t *testing.T, opt testutil.Option) {
+	c := testutil.NewCluster(t, 3, testutil.ProductRaftTimeouts, opt) // the timeouts users get
 	old := c.Leader()
 	followers := c.Followers()
 	cl := newClient(t, c)

@@ -25,6 +25,9 @@ func smallSnapshots(cfg *apiserver.Config) {
 	cfg.Raft.SnapshotThreshold = 64
 	cfg.Raft.TrailingLogs = 80 // raftnode requires >= 1.25 x threshold
 	cfg.Raft.SnapshotInterval = 100 * time.Millisecond
+	// The WAL truncates whole segments only: small ones, so that old
+	// entries really go (bolt deletes them one by one).
+	cfg.Raft.WALSegmentBytes = 32 << 10
 }
 
 // createMany creates n ConfigMaps "<prefix><i>" through rc, par at a time.
@@ -63,8 +66,15 @@ func createMany(t testing.TB, rc gantryv1.ResourceServiceClient, prefix string, 
 // leader snapshots and truncates its log past the follower's last entry
 // comes back, installs the leader's snapshot and ends with the same state.
 // A watch resumed on it from before the snapshot ends with OUT_OF_RANGE.
+// With either log store (the WAL truncates whole segments).
 func TestFollowerCatchesUpFromSnapshot(t *testing.T) {
-	c := testutil.NewCluster(t, 3, smallSnapshots)
+	for _, ls := range logStores {
+		t.Run(ls, func(t *testing.T) { testFollowerCatchesUpFromSnapshot(t, withLogStore(ls)) })
+	}
+}
+
+func testFollowerCatchesUpFromSnapshot(t *testing.T, opt testutil.Option) {
+	c := testutil.NewCluster(t, 3, smallSnapshots, opt)
 	leader := c.Leader()
 	createMany(t, leader.Resource, "early-", 100, 8)
 	f := c.Followers()[0]

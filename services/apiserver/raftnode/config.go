@@ -40,6 +40,15 @@ type Config struct {
 	// fewer pages, and a log store of TrailingLogs entries opens in
 	// milliseconds anyway.
 	NoFreelistSync bool
+	// LogStore is where the Raft log lives: LogStoreBolt (raft.db, the
+	// default) or LogStoreWAL (wal/, one fsync per append instead of two).
+	// A data directory keeps the backend it was created with.
+	LogStore string
+	// WALSegmentBytes is the size of the WAL's segment files (0: raft-wal's
+	// default, 64 MiB). Log truncation after a snapshot deletes whole
+	// segments only; entries of a kept segment stay readable, and Raft
+	// replicates them rather than sending a snapshot.
+	WALSegmentBytes int
 }
 
 // DefaultConfig returns timeouts tuned for masters on one LAN: followers
@@ -56,6 +65,7 @@ func DefaultConfig() Config {
 		MaxCommandBytes:    3 << 20,
 		BarrierTimeout:     30 * time.Second,
 		NoFreelistSync:     true,
+		LogStore:           LogStoreBolt,
 	}
 }
 
@@ -74,6 +84,9 @@ func (c Config) validate() error {
 		if _, ok := c.InitialCluster[c.ID]; !ok {
 			errs = append(errs, fmt.Errorf("raft: initial cluster does not include this member %q", c.ID))
 		}
+	}
+	if c.LogStore != "" && c.LogStore != LogStoreBolt && c.LogStore != LogStoreWAL {
+		errs = append(errs, fmt.Errorf("raft: log store %q: want %s or %s", c.LogStore, LogStoreBolt, LogStoreWAL))
 	}
 	if float64(c.TrailingLogs) < 1.25*float64(c.SnapshotThreshold) {
 		errs = append(errs, fmt.Errorf("raft: trailing logs %d must be at least 1.25 x snapshot threshold %d", c.TrailingLogs, c.SnapshotThreshold))

@@ -3,6 +3,7 @@ package raftnode
 import (
 	"context"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"path/filepath"
@@ -20,17 +21,19 @@ import (
 
 // Node is one master's Raft replica.
 type Node struct {
-	cfg    Config
-	log    *zap.Logger
-	st     *store.Store
-	r      *raft.Raft
-	logs   raft.LogStore
-	bolt   *raftboltdb.BoltStore
-	trans  *raft.NetworkTransport
-	fsm    *fsm
-	reads  *readBatcher
-	ready  atomic.Bool // leader and barrier done in this term
-	readyC *signal
+	cfg  Config
+	log  *zap.Logger
+	st   *store.Store
+	r    *raft.Raft
+	logs raft.LogStore
+	bolt *raftboltdb.BoltStore
+	// logCloser closes the log store when it is not bolt (nil otherwise).
+	logCloser io.Closer
+	trans     *raft.NetworkTransport
+	fsm       *fsm
+	reads     *readBatcher
+	ready     atomic.Bool // leader and barrier done in this term
+	readyC    *signal
 
 	// OnLeader runs, in its own goroutine, each time this master becomes a
 	// ready leader; its context ends when leadership is lost.
@@ -69,7 +72,12 @@ func (n *Node) open() error {
 		return fmt.Errorf("open raft log store: %w", err)
 	}
 	n.bolt = bolt
-	n.logs, err = raft.NewLogCache(512, bolt)
+	logs, closer, err := openLogStore(n.cfg, bolt, hl)
+	if err != nil {
+		return err
+	}
+	n.logCloser = closer
+	n.logs, err = raft.NewLogCache(512, logs)
 	if err != nil {
 		return fmt.Errorf("log cache: %w", err)
 	}
@@ -227,6 +235,9 @@ func (n *Node) Crash() {
 func (n *Node) closeStores() {
 	if n.trans != nil {
 		_ = n.trans.Close()
+	}
+	if n.logCloser != nil {
+		_ = n.logCloser.Close()
 	}
 	if n.bolt != nil {
 		_ = n.bolt.Close()
