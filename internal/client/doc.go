@@ -1,7 +1,9 @@
 // Package client owns how Gantry components talk to the API servers: one
-// gRPC connection spread over every master (round_robin with failover and
-// keepalive), retries that never apply a write twice, and watches that
-// resume on any master from the last delivered resource_version.
+// gRPC connection spread over every master (failover and keepalive; reads
+// and watches round robin, writes to the leader that the masters' answers
+// named, see balancer.go), retries that never apply a write twice, and
+// watches that resume on any master from the last delivered
+// resource_version.
 //
 // Retry rules:
 //
