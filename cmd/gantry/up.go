@@ -47,6 +47,7 @@ func upCmd() *cobra.Command {
 	f.BoolVar(&cfg.Workers.Controller, "controller", true, "run the controller manager")
 	f.BoolVar(&cfg.Workers.Proxies, "proxy", true, "run a service proxy beside every node agent")
 	f.StringVar(&cfg.Workers.ProxyMode, "proxy-mode", "auto", "the proxies' dataplane: userspace, nftables, or auto (nftables when root and available)")
+	f.StringArrayVar(&cfg.MasterArgs, "master-arg", nil, "extra flag for every master (repeatable), e.g. --master-arg=--raft-log-store=wal on a fresh data directory")
 	f.DurationVar(&cfg.NodeFailure.Grace, "node-monitor-grace", 0,
 		"how long a node may stop renewing its lease before it is Unknown and tainted (0: the controller's default, 40s)")
 	f.DurationVar(&cfg.NodeFailure.EvictionTimeout, "pod-eviction-timeout", 0,
