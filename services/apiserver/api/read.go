@@ -39,8 +39,19 @@ func (s *Service) consistent(ctx context.Context, c gantryv1.Consistency, minRV 
 	return s.raft.WaitApplied(ctx, idx)
 }
 
-// readIndex asks the leader (itself, or over gRPC) for a safe read index.
+// readIndex returns a safe read index: the leader's own (raftnode batches
+// those), or one from a ReadIndex call to the leader shared with the
+// other reads waiting on this master.
 func (s *Service) readIndex(ctx context.Context) (uint64, error) {
+	if s.raft.IsLeader() {
+		return s.raft.ReadIndex(ctx)
+	}
+	return s.reads.wait(ctx)
+}
+
+// fetchReadIndex asks the leader (itself, or over gRPC) for a safe read
+// index.
+func (s *Service) fetchReadIndex(ctx context.Context) (uint64, error) {
 	var idx uint64
 	err := s.fwd.do(ctx, func(ctx context.Context) error {
 		var err error

@@ -51,6 +51,7 @@ type Service struct {
 	st    *store.Store
 	watch *watch.Server
 	fwd   *forwarder
+	reads *readIndexBatcher
 	log   *zap.Logger
 }
 
@@ -63,7 +64,9 @@ func New(cfg Config, r Raft, st *store.Store, w *watch.Server, logger *zap.Logge
 	if !cfg.ServiceNetwork.ClusterIPs.IsValid() {
 		cfg.ServiceNetwork = servicenet.Default()
 	}
-	return &Service{cfg: cfg, raft: r, st: st, watch: w, fwd: newForwarder(r, st, cfg.ForwardHold, log), log: log}
+	s := &Service{cfg: cfg, raft: r, st: st, watch: w, fwd: newForwarder(r, st, cfg.ForwardHold, log), log: log}
+	s.reads = newReadIndexBatcher(s.fetchReadIndex)
+	return s
 }
 
 // Close releases connections to other masters.
