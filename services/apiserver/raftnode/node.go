@@ -117,6 +117,10 @@ func (n *Node) raftConfig() *raft.Config {
 	rc.SnapshotInterval = n.cfg.SnapshotInterval
 	rc.TrailingLogs = n.cfg.TrailingLogs
 	rc.Logger = logging.HCLog(n.log, "hashicorp")
+	if n.cfg.MaxAppendEntries > 0 {
+		rc.MaxAppendEntries = n.cfg.MaxAppendEntries
+		rc.BatchApplyCh = true
+	}
 	return rc
 }
 
