@@ -19,6 +19,13 @@ const (
 	KubernetesUnreachable = "node.kubernetes.io/unreachable"
 )
 
+// PodNotReadyReason is the reason of the Ready condition the node
+// lifecycle controller sets False on the pods of a node that is no longer
+// Ready (Kubernetes' MarkPodsNotReady), so Services stop sending them
+// traffic long before they are evicted. A node agent that sees it on a
+// pod it runs writes the pod's real status again.
+const PodNotReadyReason = "NodeNotReady"
+
 // Taint effects.
 const (
 	NoSchedule       = "NoSchedule"

@@ -31,6 +31,7 @@ type Controller struct {
 	queue               *workqueue.Queue[string]
 	runner              *ctrl.Runner
 	seen                *tracker
+	notReady            markedPods
 	limiter             *limiter
 
 	// leading is set once Run has given every node its fresh grace
@@ -205,6 +206,7 @@ func (c *Controller) podChanged(o *gantryv1.Object) {
 func (c *Controller) reconcile(ctx context.Context, name string) error {
 	o, ok := c.nodes.Get("", name)
 	if !ok {
+		c.notReady.reset(name)
 		return nil
 	}
 	n := o.GetNode()
@@ -219,6 +221,16 @@ func (c *Controller) reconcile(ctx context.Context, name string) error {
 	}
 	if stale && readyStatus(n) != StatusUnknown {
 		return c.markUnknown(ctx, n, now)
+	}
+	// Unlike Kubernetes, not while braked: when most nodes look lost the
+	// fault is more likely on this side, and emptying every Service would
+	// turn it into an outage.
+	if readyStatus(n) == StatusTrue {
+		c.notReady.reset(name)
+	} else if !c.assess(now).braked {
+		if err := c.markPodsNotReady(ctx, name, now); err != nil {
+			return err
+		}
 	}
 	if wrote, err := c.syncTaints(ctx, n, now); wrote || err != nil {
 		return err

@@ -10,6 +10,11 @@
 // while it is Unknown, node.gantry.io/not-ready while the agent reports
 // False, none while True.
 //
+// The ready pods of a node that is not Ready are marked Ready=False
+// (reason taints.PodNotReadyReason), once per spell and not while braked,
+// so Services stop sending them traffic before any eviction; the node
+// agent writes their real status again when it is back.
+//
 // Pods on a node with an active NoExecute taint are deleted when their
 // tolerations run out, counted from the taint's time_added: at once
 // without a toleration, never with one that has no tolerationSeconds.

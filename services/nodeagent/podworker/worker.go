@@ -7,6 +7,7 @@ import (
 
 	gantryv1 "github.com/gantryio/gantry/gen/gantry/v1"
 	"github.com/gantryio/gantry/internal/events"
+	"github.com/gantryio/gantry/internal/taints"
 	"github.com/gantryio/gantry/services/nodeagent/runtime"
 	"go.uber.org/zap"
 	"google.golang.org/protobuf/proto"
@@ -232,11 +233,28 @@ func (w *worker) send(pod *gantryv1.Pod, st *gantryv1.PodStatus) {
 	w.podInfo = PodInfo{Namespace: md.GetNamespace(), Name: md.GetName(), UID: w.uid, Phase: st.GetPhase(), PodIP: st.GetPodIp()}
 	w.hasInfo = true
 	w.mu.Unlock()
-	if proto.Equal(st, w.sent) {
+	if proto.Equal(st, w.sent) && !markedNotReady(pod.GetStatus(), st) {
 		return
 	}
 	w.sent = st
 	w.m.deps.Status.Set(&gantryv1.Pod{Metadata: &gantryv1.ObjectMeta{Namespace: md.GetNamespace(), Name: md.GetName(), Uid: w.uid}, Status: st})
+}
+
+// markedNotReady reports whether the stored status carries the node
+// lifecycle controller's Ready=False (written while this node looked
+// lost) and this agent sees otherwise: then the agent's status must be
+// written again even though it did not change here.
+func markedNotReady(stored, ours *gantryv1.PodStatus) bool {
+	for _, c := range stored.GetConditions() {
+		if c.GetType() == "Ready" && c.GetReason() == taints.PodNotReadyReason {
+			for _, o := range ours.GetConditions() {
+				if o.GetType() == "Ready" {
+					return o.GetReason() != taints.PodNotReadyReason
+				}
+			}
+		}
+	}
+	return false
 }
 
 func podKey(pod *gantryv1.Pod) string {
