@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -114,14 +116,52 @@ func (e *env) evictAll(ctx context.Context, node string, o *drainOptions) error 
 		g := int64(o.gracePeriod)
 		grace = &g
 	}
-	for _, p := range plan.evict {
-		fmt.Fprintf(e.out(), "evicting pod %s\n", podKey(p))
-		err := e.evictPod(ctx, cl, p, grace)
-		if err != nil {
-			return fmt.Errorf("evict pod %s: %w", podKey(p), err)
-		}
+	if err := e.evictConcurrently(ctx, cl, plan.evict, grace); err != nil {
+		return err
 	}
 	return e.waitEvicted(ctx, cl, node, plan.evict)
+}
+
+// maxConcurrentEvictions bounds the evictions in flight; a node runs at
+// most a few hundred pods.
+const maxConcurrentEvictions = 32
+
+// evictConcurrently evicts every pod at once, as kubectl does, so that a
+// pod a disruption budget holds back (retried until allowed) does not
+// hold back the others. The "evicting pod" lines come first, in order.
+func (e *env) evictConcurrently(ctx context.Context, cl *client.Client, pods []*gantryv1.Pod, grace *int64) error {
+	for _, p := range pods {
+		fmt.Fprintf(e.out(), "evicting pod %s\n", podKey(p))
+	}
+	errOut := &lockedWriter{w: e.errOut()}
+	errs := make([]error, len(pods))
+	sem := make(chan struct{}, maxConcurrentEvictions)
+	var wg sync.WaitGroup
+	for i, p := range pods {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			if err := e.evictPod(ctx, cl, p, grace, errOut); err != nil {
+				errs[i] = fmt.Errorf("evict pod %s: %w", podKey(p), err)
+			}
+		}()
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+// lockedWriter serialises the concurrent evictions' messages.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(b []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(b)
 }
 
 // evictPod makes one pod leave its node through the Eviction API
@@ -130,7 +170,7 @@ func (e *env) evictAll(ctx context.Context, node string, o *drainOptions) error 
 // While a disruption budget forbids it (RESOURCE_EXHAUSTED) it says so
 // and tries again every evictRetryInterval, as kubectl does, until
 // allowed or ctx ends. A pod already gone counts as evicted.
-func (e *env) evictPod(ctx context.Context, cl *client.Client, p *gantryv1.Pod, grace *int64) error {
+func (e *env) evictPod(ctx context.Context, cl *client.Client, p *gantryv1.Pod, grace *int64, errOut io.Writer) error {
 	m := p.GetMetadata()
 	for {
 		rctx, cancel := e.requestCtx(ctx)
@@ -142,7 +182,7 @@ func (e *env) evictPod(ctx context.Context, cl *client.Client, p *gantryv1.Pod, 
 		case statusIs(err, codes.NotFound) || statusIs(err, codes.FailedPrecondition) && strings.Contains(status.Convert(err).Message(), "uid"):
 			return nil // gone, or replaced by another pod of that name
 		case statusIs(err, codes.ResourceExhausted) || statusIs(err, codes.Aborted):
-			fmt.Fprintf(e.errOut(), "error when evicting pods/%s (will retry after %s): %s\n", m.GetName(), evictRetryInterval, status.Convert(err).Message())
+			fmt.Fprintf(errOut, "error when evicting pods/%s (will retry after %s): %s\n", m.GetName(), evictRetryInterval, status.Convert(err).Message())
 			if !sleepCtx(ctx, evictRetryInterval) {
 				return fmt.Errorf("%w (last refusal: %s)", context.Cause(ctx), status.Convert(err).Message())
 			}

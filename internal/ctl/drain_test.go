@@ -299,4 +299,16 @@ func TestDrainHonoursDisruptionBudget(t *testing.T) {
 			t.Fatalf("budget status %v: want the disruption spent and db-1 recorded", st)
 		}
 	})
+	t.Run("a pod held back does not hold back the others", func(t *testing.T) {
+		c.create(t, opsNode("n3"))
+		runningReadyPod(t, c, "db-3", "n3", db)
+		runningReadyPod(t, c, "web-3", "n3", map[string]string{"app": "web"})
+		setAllowed(t, c, "db", 0)
+		c.mustFail(t, []string{"drain", "n3", "--timeout=2s", "--grace-period=0"},
+			"error when evicting pods/db-3 (will retry after 100ms)",
+			`unable to drain node "n3": drain timed out after 2s: evict pod default/db-3`)
+		if got := strings.Join(podNames(t, c, "n3"), " "); got != "db-3" {
+			t.Fatalf("pods on n3: %s; web-3 (no budget) must be evicted while db-3 waits for its budget", got)
+		}
+	})
 }
