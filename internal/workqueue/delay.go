@@ -39,6 +39,13 @@ func (q *Queue[T]) delayLoop() {
 		if !next.IsZero() {
 			timer = q.cfg.Clock.NewTimer(next.Sub(q.cfg.Clock.Now()))
 			fire = timer.C()
+			// The clock may have passed next between reading it and making
+			// the timer (a fake clock stepped by a test does, at once), which
+			// would then wait a whole delay too long: look again.
+			if !q.cfg.Clock.Now().Before(next) {
+				timer.Stop()
+				continue
+			}
 		}
 		select {
 		case <-q.stopped:

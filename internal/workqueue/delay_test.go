@@ -1,6 +1,7 @@
 package workqueue
 
 import (
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -65,4 +66,39 @@ func TestNonPositiveDelayAddsAtOnce(t *testing.T) {
 	if q.Len() != 2 {
 		t.Fatalf("Len = %d, want 2", q.Len())
 	}
+}
+
+// steppingClock, once armed, moves its fake clock forward by step just
+// before the next timer it makes, as a test's Step can land between the
+// delay loop reading the time and making its timer.
+type steppingClock struct {
+	*FakeClock
+	step  time.Duration
+	armed atomic.Bool
+}
+
+func (c *steppingClock) NewTimer(d time.Duration) Timer {
+	if c.armed.CompareAndSwap(true, false) {
+		c.FakeClock.Step(c.step)
+	}
+	return c.FakeClock.NewTimer(d)
+}
+
+// TestClockPassingWhileTheTimerIsMade: an item due when the clock moved
+// past its time while the delay loop made its timer is released then, not
+// one whole delay later (the clock never moves again here).
+func TestClockPassingWhileTheTimerIsMade(t *testing.T) {
+	clock := &steppingClock{FakeClock: NewFakeClock(time.Unix(0, 0)), step: time.Second}
+	cfg := DefaultConfig()
+	cfg.Clock = clock
+	q, err := New[string](cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(q.ShutDown)
+	q.AddAfter("later", time.Hour)
+	eventually(t, "the delay loop's timer for later", func() bool { return clock.Waiters() == 1 })
+	clock.armed.Store(true)
+	q.AddAfter("due", time.Second)
+	eventually(t, "due to be released", func() bool { return q.Len() == 1 })
 }
