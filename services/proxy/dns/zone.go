@@ -75,6 +75,30 @@ func (z *zone) answer(ix *index, q mdns.Question, lname string, local netip.Addr
 		return result{answer: z.addrs(q.Name, q.Qtype, validAddrs(local))}
 	case labels[n-1] == "svc":
 		return z.svc(ix, q, labels[:n-1])
+	case labels[n-1] == "pod":
+		return z.pod(q, labels[:n-1])
+	}
+	return nxdomain()
+}
+
+// pod answers IP-DASHED.NAMESPACE.pod.<zone> with the address the name
+// spells (1-2-3-4 for 1.2.3.4; dashes for the colons of IPv6), as
+// kube-dns and CoreDNS's "pods insecure" (kubeadm's default) do: the
+// address is not looked up, so the name proves nothing about a pod, and
+// only the cluster's own clients can ask (Config.Clients). Names above
+// it are empty non-terminals.
+func (z *zone) pod(q mdns.Question, labels []string) result {
+	switch len(labels) {
+	case 0, 1:
+		return result{}
+	case 2:
+		a, err := netip.ParseAddr(strings.ReplaceAll(labels[0], "-", "."))
+		if err != nil || !a.Is4() {
+			if a, err = netip.ParseAddr(strings.ReplaceAll(labels[0], "-", ":")); err != nil || !a.Is6() || a.Zone() != "" {
+				return nxdomain()
+			}
+		}
+		return result{answer: z.addrs(q.Name, q.Qtype, []netip.Addr{a})}
 	}
 	return nxdomain()
 }

@@ -68,7 +68,10 @@ func TestRecords(t *testing.T) {
 		{name: "10-244-1-7.db.default.svc.cluster.local.", qtype: mdns.TypeA, rcode: mdns.RcodeNameError}, // not ready
 		{name: "x.web.default.svc.cluster.local.", qtype: mdns.TypeA, rcode: mdns.RcodeNameError},         // not headless
 		{name: "a.b.c.d.e.web.default.svc.cluster.local.", qtype: mdns.TypeA, rcode: mdns.RcodeNameError},
-		{name: "pod.cluster.local.", qtype: mdns.TypeA, rcode: mdns.RcodeNameError},
+		{name: "10-244-1.default.pod.cluster.local.", qtype: mdns.TypeA, rcode: mdns.RcodeNameError},
+		{name: "010-244-1-9.default.pod.cluster.local.", qtype: mdns.TypeA, rcode: mdns.RcodeNameError},
+		{name: "x.10-244-1-9.default.pod.cluster.local.", qtype: mdns.TypeA, rcode: mdns.RcodeNameError},
+		{name: "fe80--1%eth0.default.pod.cluster.local.", qtype: mdns.TypeAAAA, rcode: mdns.RcodeNameError},
 		{name: "web.default.svc.cluster.local.default.svc.cluster.local.", qtype: mdns.TypeA, rcode: mdns.RcodeNameError},
 
 		// NODATA: the name exists, without records of that type.
@@ -84,6 +87,15 @@ func TestRecords(t *testing.T) {
 		{name: "svc.cluster.local.", qtype: mdns.TypeA},
 		{name: "cluster.local.", qtype: mdns.TypeA},
 		{name: "10.0.96.10.in-addr.arpa.", qtype: mdns.TypeA},
+		{name: "pod.cluster.local.", qtype: mdns.TypeA},
+		{name: "default.pod.cluster.local.", qtype: mdns.TypeA},
+		{name: "10-244-1-9.default.pod.cluster.local.", qtype: mdns.TypeAAAA},
+
+		// Pod records: the address the name spells (kube-dns, CoreDNS "pods insecure").
+		{name: "10-244-1-9.default.pod.cluster.local.", qtype: mdns.TypeA,
+			answer: []string{"10-244-1-9.default.pod.cluster.local. 5 A 10.244.1.9"}},
+		{name: "fd00--1-9.other.pod.cluster.local.", qtype: mdns.TypeAAAA,
+			answer: []string{"fd00--1-9.other.pod.cluster.local. 5 AAAA fd00::1:9"}},
 	} {
 		t.Run(tc.name+"/"+mdns.TypeToString[tc.qtype], func(t *testing.T) {
 			m := ts.query("udp", tc.name, tc.qtype, 0)
