@@ -14,6 +14,9 @@ import (
 // reach a requested resource_version.
 const readWait = 5 * time.Second
 
+// maxReadWaiters bounds the reads sharing one ReadIndex call.
+const maxReadWaiters = 4096
+
 // consistent makes this master's store fresh enough to serve a read: at
 // least minRV, and, unless stale reads were asked for, everything the
 // leader had committed when the read arrived.
@@ -46,7 +49,7 @@ func (s *Service) readIndex(ctx context.Context) (uint64, error) {
 	if s.raft.IsLeader() {
 		return s.raft.ReadIndex(ctx)
 	}
-	return s.reads.wait(ctx)
+	return s.reads.Do(ctx)
 }
 
 // fetchReadIndex asks the leader (itself, or over gRPC) for a safe read

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"github.com/gantryio/gantry/internal/coalesce"
 	"time"
 
 	gantryv1 "github.com/gantryio/gantry/gen/gantry/v1"
@@ -51,7 +52,9 @@ type Service struct {
 	st    *store.Store
 	watch *watch.Server
 	fwd   *forwarder
-	reads *readIndexBatcher
+	// reads lets concurrent linearizable reads on a follower share one
+	// ReadIndex call to the leader (a gRPC round trip per read otherwise).
+	reads *coalesce.Rounds[uint64]
 	log   *zap.Logger
 }
 
@@ -65,7 +68,7 @@ func New(cfg Config, r Raft, st *store.Store, w *watch.Server, logger *zap.Logge
 		cfg.ServiceNetwork = servicenet.Default()
 	}
 	s := &Service{cfg: cfg, raft: r, st: st, watch: w, fwd: newForwarder(r, st, cfg.ForwardHold, log), log: log}
-	s.reads = newReadIndexBatcher(s.fetchReadIndex)
+	s.reads = coalesce.New(s.fetchReadIndex, readWait, maxReadWaiters)
 	return s
 }
 

@@ -3,6 +3,7 @@ package raftnode
 import (
 	"context"
 	"fmt"
+	"github.com/gantryio/gantry/internal/coalesce"
 	"io"
 	"net"
 	"os"
@@ -31,7 +32,7 @@ type Node struct {
 	logCloser io.Closer
 	trans     *raft.NetworkTransport
 	fsm       *fsm
-	reads     *readBatcher
+	reads     *coalesce.Rounds[uint64]
 	ready     atomic.Bool // leader and barrier done in this term
 	readyC    *signal
 
@@ -57,7 +58,7 @@ func New(cfg Config, st *store.Store, logger *zap.Logger) (*Node, error) {
 		n.closeStores()
 		return nil, err
 	}
-	n.reads = newReadBatcher(n)
+	n.reads = newReadRounds(n)
 	return n, nil
 }
 

@@ -3,7 +3,7 @@ package raftnode
 import (
 	"context"
 	"fmt"
-	"sync"
+	"github.com/gantryio/gantry/internal/coalesce"
 	"time"
 
 	"github.com/hashicorp/raft"
@@ -17,7 +17,7 @@ func (n *Node) ReadIndex(ctx context.Context) (uint64, error) {
 	if !n.ready.Load() {
 		return 0, ErrNotLeader
 	}
-	return n.reads.wait(ctx)
+	return n.reads.Do(ctx)
 }
 
 // WaitApplied waits until this master's store has applied index, bounded
@@ -55,72 +55,34 @@ func (n *Node) lastCommand(index uint64) uint64 {
 	return n.st.Revision()
 }
 
-// readBatcher coalesces leadership checks: each round captures the
-// commit index after all its waiters arrived, then verifies leadership once.
-type readBatcher struct {
-	n       *Node
-	mu      sync.Mutex
-	pending []chan readResult
-	running bool
+// Leadership checks are coalesced: each round captures the commit index
+// after all its readers arrived, then verifies leadership once.
+const (
+	leadershipCheckTimeout = 5 * time.Second
+	maxReadWaiters         = 4096
+)
+
+func newReadRounds(n *Node) *coalesce.Rounds[uint64] {
+	return coalesce.New(n.leadershipRound, leadershipCheckTimeout, maxReadWaiters)
 }
 
-type readResult struct {
-	index uint64
-	err   error
-}
-
-func newReadBatcher(n *Node) *readBatcher { return &readBatcher{n: n} }
-
-func (b *readBatcher) wait(ctx context.Context) (uint64, error) {
-	ch := make(chan readResult, 1)
-	b.mu.Lock()
-	b.pending = append(b.pending, ch)
-	if !b.running {
-		b.running = true
-		go b.loop()
-	}
-	b.mu.Unlock()
-	select {
-	case r := <-ch:
-		return r.index, r.err
-	case <-ctx.Done():
-		return 0, ctx.Err()
-	}
-}
-
-func (b *readBatcher) loop() {
-	for {
-		b.mu.Lock()
-		batch := b.pending
-		b.pending = nil
-		if len(batch) == 0 {
-			b.running = false
-			b.mu.Unlock()
-			return
-		}
-		b.mu.Unlock()
-		r := b.round()
-		for _, ch := range batch {
-			ch <- r
-		}
-	}
-}
-
-func (b *readBatcher) round() readResult {
-	idx := b.n.r.CommitIndex()
-	f := b.n.r.VerifyLeader()
+// leadershipRound returns a read index once a quorum confirmed this
+// master still leads.
+func (n *Node) leadershipRound(ctx context.Context) (uint64, error) {
+	idx := n.r.CommitIndex()
+	f := n.r.VerifyLeader()
 	done := make(chan error, 1)
 	go func() { done <- f.Error() }()
 	select {
 	case err := <-done:
 		if err != nil {
-			return readResult{err: fmt.Errorf("%w: %v", ErrNotLeader, err)}
+			return 0, fmt.Errorf("%w: %v", ErrNotLeader, err)
 		}
-	case <-time.After(5 * time.Second):
-		return readResult{err: fmt.Errorf("%w: leadership check timed out", ErrNotLeader)}
+	case <-ctx.Done():
+		return 0, fmt.Errorf("%w: leadership check: %v", ErrNotLeader, ctx.Err())
 	}
-	if !b.n.ready.Load() {
-		return readResult{err: ErrNotLeader}
+	if !n.ready.Load() {
+		return 0, ErrNotLeader
 	}
-	return readResult{index: b.n.lastCommand(idx)}
+	return n.lastCommand(idx), nil
 }

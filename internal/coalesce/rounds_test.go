@@ -1,4 +1,4 @@
-package api
+package coalesce
 
 import (
 	"context"
@@ -31,18 +31,23 @@ func (g *gatedFetch) fetch(ctx context.Context) (uint64, error) {
 	}
 }
 
-func waitAsync(b *readIndexBatcher, ctx context.Context) <-chan readIndexResult {
-	out := make(chan readIndexResult, 1)
+type got struct {
+	index uint64
+	err   error
+}
+
+func waitAsync(b *Rounds[uint64], ctx context.Context) <-chan got {
+	out := make(chan got, 1)
 	go func() {
-		idx, err := b.wait(ctx)
-		out <- readIndexResult{idx, err}
+		idx, err := b.Do(ctx)
+		out <- got{idx, err}
 	}()
 	return out
 }
 
-func TestReadIndexBatcherSharesRounds(t *testing.T) {
+func TestRoundsSharesRounds(t *testing.T) {
 	g := newGatedFetch()
-	b := newReadIndexBatcher(g.fetch)
+	b := New(g.fetch, 5*time.Second, 4096)
 	ctx := t.Context()
 
 	first := waitAsync(b, ctx)
@@ -51,7 +56,7 @@ func TestReadIndexBatcherSharesRounds(t *testing.T) {
 	}
 	// These arrive while round 1 is in flight: they must not get its
 	// index (it may predate writes they saw), but share round 2.
-	var later []<-chan readIndexResult
+	var later []<-chan got
 	for i := 0; i < 50; i++ {
 		later = append(later, waitAsync(b, ctx))
 	}
@@ -74,9 +79,9 @@ func TestReadIndexBatcherSharesRounds(t *testing.T) {
 	}
 }
 
-func TestReadIndexBatcherErrorsAndCancel(t *testing.T) {
+func TestRoundsErrorsAndCancel(t *testing.T) {
 	g := newGatedFetch()
-	b := newReadIndexBatcher(g.fetch)
+	b := New(g.fetch, 5*time.Second, 4096)
 	ctx, cancel := context.WithCancel(t.Context())
 	gone := waitAsync(b, ctx)
 	stays := waitAsync(b, t.Context())
@@ -89,7 +94,7 @@ func TestReadIndexBatcherErrorsAndCancel(t *testing.T) {
 	g.release <- boom
 	// The second read joined round 1 or, if it arrived after that round
 	// began, round 2: either way it gets the leader's error.
-	var r readIndexResult
+	var r got
 	select {
 	case r = <-stays:
 	case <-g.started:
@@ -102,13 +107,11 @@ func TestReadIndexBatcherErrorsAndCancel(t *testing.T) {
 }
 
 // waitPending polls until n reads wait for the next round.
-func waitPending(t *testing.T, b *readIndexBatcher, n int) {
+func waitPending(t *testing.T, b *Rounds[uint64], n int) {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		b.mu.Lock()
-		got := len(b.pending)
-		b.mu.Unlock()
+		got := b.Pending()
 		if got == n {
 			return
 		}
@@ -116,5 +119,33 @@ func waitPending(t *testing.T, b *readIndexBatcher, n int) {
 			t.Fatalf("%d reads pending, want %d", got, n)
 		}
 		time.Sleep(time.Millisecond)
+	}
+}
+
+// TestRoundsAreBounded: past maxWaiters a caller fetches on its own
+// instead of joining the round, so a round's memory is bounded.
+func TestRoundsAreBounded(t *testing.T) {
+	g := newGatedFetch()
+	b := New(g.fetch, 5*time.Second, 1)
+	first := waitAsync(b, t.Context())
+	<-g.started // round 1 runs for first
+	second := waitAsync(b, t.Context())
+	waitPending(t, b, 1) // second waits for round 2
+	third := waitAsync(b, t.Context())
+	if n := <-g.started; n != 2 {
+		t.Fatalf("the caller past the bound made call %d, want its own call 2", n)
+	}
+	for range 2 {
+		g.release <- nil
+	}
+	<-g.started // round 2, for second
+	g.release <- nil
+	for i, ch := range []<-chan got{first, second, third} {
+		if r := <-ch; r.err != nil {
+			t.Fatalf("caller %d: %v", i, r.err)
+		}
+	}
+	if c := g.calls.Load(); c != 3 {
+		t.Fatalf("%d calls, want 3", c)
 	}
 }
