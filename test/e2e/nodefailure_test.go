@@ -60,19 +60,7 @@ func TestNodeFailureHeals(t *testing.T) {
 	t.Logf("node %s runs %v (pids %v); stopping its agent", victim, onVictim, victimPids)
 
 	began := time.Now()
-	if err := agent.Signal(syscall.SIGSTOP); err != nil {
-		t.Fatal(err)
-	}
-	continued := false
-	cont := func() {
-		if !continued {
-			continued = true
-			if err := agent.Signal(syscall.SIGCONT); err != nil {
-				t.Errorf("SIGCONT %s: %v", victim, err)
-			}
-		}
-	}
-	t.Cleanup(cont) // before the cluster stops, even if the test fails
+	cont := stopAgent(t, agent)
 
 	w.waitNodeState(victim, wait, "Unknown", taints.Unreachable)
 	unknownAfter := since(began)
@@ -149,6 +137,27 @@ func busiestNode(pods []*gantryv1.Pod) (string, []string) {
 		}
 	}
 	return best, by[best]
+}
+
+// stopAgent SIGSTOPs a node agent and returns the SIGCONT that resumes
+// it, which also runs at cleanup (before the cluster stops, even if the
+// test fails); running it twice continues once.
+func stopAgent(t *testing.T, agent *localcluster.Proc) (cont func()) {
+	t.Helper()
+	if err := agent.Signal(syscall.SIGSTOP); err != nil {
+		t.Fatal(err)
+	}
+	continued := false
+	cont = func() {
+		if !continued {
+			continued = true
+			if err := agent.Signal(syscall.SIGCONT); err != nil {
+				t.Errorf("SIGCONT %s: %v", agent.Name, err)
+			}
+		}
+	}
+	t.Cleanup(cont)
+	return cont
 }
 
 func nodeProc(t *testing.T, lc *localcluster.Cluster, name string) *localcluster.Proc {

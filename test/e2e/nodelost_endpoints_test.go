@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"fmt"
-	"syscall"
 	"testing"
 	"time"
 
@@ -35,19 +34,7 @@ func TestLostNodesPodsLeaveTheirService(t *testing.T) {
 
 	agent := nodeProc(t, w.lc, victim)
 	began := time.Now()
-	if err := agent.Signal(syscall.SIGSTOP); err != nil {
-		t.Fatal(err)
-	}
-	continued := false
-	cont := func() {
-		if !continued {
-			continued = true
-			if err := agent.Signal(syscall.SIGCONT); err != nil {
-				t.Errorf("SIGCONT %s: %v", victim, err)
-			}
-		}
-	}
-	t.Cleanup(cont)
+	cont := stopAgent(t, agent)
 
 	w.waitNodeState(victim, 60*time.Second, "Unknown", taints.Unreachable)
 	w.waitPodsReady(30*time.Second, onVictim, "False", taints.PodNotReadyReason)
